@@ -1,0 +1,157 @@
+// The one generic command path (issue 2 §7): parse, validate against the schema,
+// check the role, check idempotency, run the handler inside the group-committed
+// transaction, and answer on vim/reply/<clientId> only after the commit.
+import type { Logger } from 'pino';
+import type { ClientInfo, CommandSink, RefusalCode } from '../broker/broker.js';
+import { compile, type Validator } from '../schema/validator.js';
+import { payloadHash } from '../store/idempotency.js';
+import { StoreError } from '../store/errors.js';
+import type { Store } from '../store/store.js';
+import { topicOf, type CommandContext, type CommandDefinition } from './command.js';
+import { ApiError, errorAnswer, type Answer } from './errors.js';
+import { TObject } from '@sinclair/typebox';
+
+export interface Publisher {
+  publish(topic: string, payload: string, opts?: { retain?: boolean; qos?: 0 | 1 }): Promise<void>;
+}
+
+interface Registered {
+  def: CommandDefinition;
+  validator: Validator<TObject>;
+}
+
+export interface CommandPathStats {
+  ok: number;
+  replayed: number;
+  rejected: number;
+  failed: number;
+}
+
+export class CommandPath implements CommandSink {
+  private readonly registry = new Map<string, Registered>();
+  private publisher: Publisher | null = null;
+  readonly stats: CommandPathStats = { ok: 0, replayed: 0, rejected: 0, failed: 0 };
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+  ) {}
+
+  register(defs: readonly CommandDefinition[]): void {
+    for (const def of defs) {
+      const topic = topicOf(def);
+      if (this.registry.has(topic)) throw new Error(`command ${topic} registered twice`);
+      this.registry.set(topic, { def, validator: compile(def.payload) });
+    }
+  }
+
+  get commands(): CommandDefinition[] {
+    return [...this.registry.values()].map((r) => r.def);
+  }
+
+  /** Replies go out through the broker, which is built after the command path. */
+  attach(publisher: Publisher): void {
+    this.publisher = publisher;
+  }
+
+  accept(client: ClientInfo, topic: string, payload: Buffer): void {
+    this.execute(client, topic, payload).then(
+      (answer) => this.reply(client, answer),
+      (e: unknown) => {
+        this.stats.failed++;
+        this.log.error({ err: e, topic, clientId: client.clientId }, 'command path failed');
+        this.reply(client, errorAnswer(null, new ApiError('INTERNAL', 'internal error')));
+      },
+    );
+  }
+
+  refuse(client: ClientInfo, topic: string, commandId: string | null, code: RefusalCode, details: Record<string, unknown>): void {
+    this.stats.rejected++;
+    const message = code === 'PAYLOAD_TOO_LARGE' ? `payload: must be at most ${String(details.max)} bytes` : 'publish rate limit exceeded';
+    this.reply(client, errorAnswer(commandId, new ApiError(code, message, { topic, ...details })));
+  }
+
+  /** Runs one command to its answer. Never throws for bad input; throws only for bugs. */
+  async execute(client: ClientInfo, topic: string, payload: Buffer): Promise<Answer> {
+    let id: string | null = null;
+    try {
+      const doc = parseJson(payload);
+      id = typeof doc.id === 'string' ? doc.id : null;
+      const reg = this.registry.get(topic);
+      if (!reg) throw new ApiError('UNKNOWN_COMMAND', `topic: no command ${topic}`, { field: 'topic', known: [...this.registry.keys()] });
+      if (!reg.def.roles.includes(client.role)) {
+        throw new ApiError('FORBIDDEN', `role ${client.role} may not send ${topic}`, { role: client.role });
+      }
+      const v = reg.validator.check(doc);
+      if (!v.ok) {
+        const first = v.errors[0]!;
+        throw new ApiError('INVALID_PAYLOAD', `${first.path || 'payload'}: ${first.message}`, { errors: v.errors });
+      }
+      const args = v.value as Record<string, unknown> & { id: string };
+      const ctx: CommandContext = { client, commandId: args.id };
+      const hash = payloadHash(topic, args);
+      let replayed = false;
+      const answer = await this.store.transact((tx): Answer => {
+        const seen = tx.idempotency.lookup(args.id, client.username, hash);
+        if (seen.kind === 'replay') {
+          replayed = true;
+          return seen.answer as Answer;
+        }
+        if (seen.kind === 'conflict') {
+          throw new ApiError('CONFLICT', `id: ${args.id} was already used for a different command`, { field: 'id', firstTopic: seen.firstTopic });
+        }
+        const result = reg.def.handle(ctx, args, tx);
+        const a: Answer = { id: args.id, ok: true, result };
+        tx.idempotency.remember(args.id, client.username, topic, hash, a);
+        return a;
+      });
+      if (replayed) {
+        this.stats.replayed++;
+      } else {
+        this.stats.ok++;
+        if (answer.ok) this.runAfterCommit(reg.def, ctx, answer.result);
+      }
+      return answer;
+    } catch (e) {
+      if (e instanceof ApiError) {
+        this.stats.rejected++;
+        this.log.info({ clientId: client.clientId, topic, code: e.code, reason: e.message }, 'command rejected');
+        return errorAnswer(id, e);
+      }
+      if (e instanceof StoreError) {
+        this.stats.failed++;
+        this.log.error({ clientId: client.clientId, topic, code: e.code }, 'command not stored');
+        return errorAnswer(id, new ApiError(e.code, e.message));
+      }
+      throw e;
+    }
+  }
+
+  private runAfterCommit(def: CommandDefinition, ctx: CommandContext, result: unknown): void {
+    try {
+      def.afterCommit?.(ctx, result);
+    } catch (e) {
+      // The record is durable and the answer stands; a failed side effect is logged, not rolled back.
+      this.log.error({ err: e, command: topicOf(def) }, 'afterCommit failed');
+    }
+  }
+
+  private reply(client: ClientInfo, answer: Answer): void {
+    this.publisher?.publish(`vim/reply/${client.clientId}`, JSON.stringify(answer), { qos: 1 }).catch((e: unknown) => {
+      this.log.warn({ err: e, clientId: client.clientId }, 'reply not delivered');
+    });
+  }
+}
+
+function parseJson(payload: Buffer): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(payload.toString('utf8'));
+  } catch (e) {
+    throw new ApiError('BAD_JSON', `payload: is not valid JSON (${(e as Error).message})`, { field: 'payload' });
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new ApiError('BAD_JSON', 'payload: must be a JSON object', { field: 'payload' });
+  }
+  return doc as Record<string, unknown>;
+}

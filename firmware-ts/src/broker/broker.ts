@@ -1,0 +1,238 @@
+// The local MQTT broker the tablets use (aedes, MQTT 3.1.1): TCP, optional TLS and
+// WebSocket listeners, scrypt authentication, role ACL, per-role limits. Commands
+// (`vim/cmd/#`) are handed to the command sink and never routed to subscribers.
+import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { Logger } from 'pino';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { Config, Role } from '../config/schema.js';
+import { HealthTracker, type Health, type Part } from '../lifecycle.js';
+import { canPublish, canSubscribe, clientIdAllowed } from './acl.js';
+import { Authenticator, readCredentials } from './credentials.js';
+import { sniffCommandId, TokenBucket } from './limits.js';
+
+export interface ClientInfo {
+  clientId: string;
+  username: string;
+  role: Role;
+}
+
+export type RefusalCode = 'PAYLOAD_TOO_LARGE' | 'RATE_LIMITED';
+
+/** Where commands go; implemented by the API layer. */
+export interface CommandSink {
+  accept(client: ClientInfo, topic: string, payload: Buffer): void;
+  refuse(client: ClientInfo, topic: string, commandId: string | null, code: RefusalCode, details: Record<string, unknown>): void;
+}
+
+interface Session extends ClientInfo {
+  bucket: TokenBucket;
+}
+
+const COMMAND_PREFIX = 'vim/cmd/';
+/** Consumed or dropped publishes are re-topiced here: `$` topics match no wildcard, and no role may subscribe. */
+const SINK_TOPIC = '$VIM/consumed';
+
+export type BrokerConfig = Config['broker'];
+
+export class Broker implements Part {
+  readonly name = 'broker';
+  private aedes: Aedes | null = null;
+  private servers: (NetServer | HttpServer)[] = [];
+  private wss: WebSocketServer | null = null;
+  private readonly sessions = new WeakMap<Client, Session>();
+  private readonly auth = new Authenticator();
+  private readonly tracker = new HealthTracker();
+  private readonly counters = { connects: 0, authFailures: 0, aclDenied: 0, rateLimited: 0, oversize: 0, commands: 0 };
+  readonly endpoints: string[] = [];
+
+  constructor(
+    private readonly cfg: BrokerConfig,
+    private readonly sink: CommandSink,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.reloadCredentials();
+    // Pick up `vimgw user add` without a restart; polling survives the atomic rename.
+    watchFile(this.cfg.credentialsFile, { interval: 2000 }, () => this.reloadCredentials());
+    const aedes = await Aedes.createBroker({
+      drainTimeout: this.cfg.drainTimeoutMs,
+      maxClientsIdLength: 64,
+      heartbeatInterval: 60_000,
+      connectTimeout: 10_000,
+    });
+    this.aedes = aedes;
+    aedes.authenticate = (client, username, password, done) => this.authenticate(client, username, password, done);
+    aedes.authorizePublish = (client, packet, done) => done(this.authorizePublish(client, packet));
+    aedes.authorizeSubscribe = (client, sub, done) => done(null, this.authorizeSubscribe(client, sub));
+    aedes.on('clientError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'client error'));
+    aedes.on('connectionError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'connection error'));
+    aedes.on('clientDisconnect', (client) => this.log.debug({ clientId: client.id }, 'client disconnected'));
+
+    const tcp = createNetServer({ noDelay: true }, (sock) => aedes.handle(sock));
+    await this.listen(tcp, this.cfg.tcp.host, this.cfg.tcp.port, 'mqtt');
+    if (this.cfg.tls) {
+      const t = this.cfg.tls;
+      const tls = createTlsServer(
+        { cert: readFileSync(t.certFile), key: readFileSync(t.keyFile), ...(t.caFile ? { ca: readFileSync(t.caFile) } : {}) },
+        (sock) => {
+          sock.setNoDelay(true);
+          aedes.handle(sock);
+        },
+      );
+      await this.listen(tls, t.host, t.port, 'mqtts');
+    }
+    if (this.cfg.ws) {
+      const http = createHttpServer();
+      this.wss = new WebSocketServer({ server: http });
+      this.wss.on('connection', (ws, req) => {
+        (req.socket as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
+        aedes.handle(createWebSocketStream(ws), req);
+      });
+      await this.listen(http, this.cfg.ws.host, this.cfg.ws.port, 'ws');
+    }
+    this.tracker.set('ok', `listening on ${this.endpoints.join(', ')}`);
+  }
+
+  private listen(server: NetServer | HttpServer, host: string, port: number, scheme: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        const a = server.address() as AddressInfo;
+        this.endpoints.push(`${scheme}://${host}:${a.port}`);
+        this.servers.push(server);
+        resolve();
+      });
+    });
+  }
+
+  /** The port actually bound (useful when config asks for port 0). */
+  port(scheme = 'mqtt'): number {
+    const ep = this.endpoints.find((e) => e.startsWith(`${scheme}://`));
+    return ep ? Number(ep.slice(ep.lastIndexOf(':') + 1)) : 0;
+  }
+
+  async stop(): Promise<void> {
+    unwatchFile(this.cfg.credentialsFile);
+    this.wss?.close();
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.servers = [];
+    if (this.aedes) {
+      const a = this.aedes;
+      await new Promise<void>((r) => a.close(() => r()));
+    }
+    this.aedes = null;
+    this.tracker.set('absent', 'stopped');
+  }
+
+  health(): Health {
+    const h = this.tracker.get();
+    h.counters = { ...this.counters, clients: this.aedes?.connectedClients ?? 0, users: this.auth.size };
+    return h;
+  }
+
+  /** Publishes on behalf of the gateway (state, events, replies); bypasses the ACL. */
+  publish(topic: string, payload: string | Buffer, opts: { retain?: boolean; qos?: 0 | 1 } = {}): Promise<void> {
+    const a = this.aedes;
+    if (!a) return Promise.resolve();
+    const packet = {
+      cmd: 'publish',
+      topic,
+      payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
+      qos: opts.qos ?? 1,
+      retain: opts.retain ?? false,
+      dup: false,
+    } as PublishPacket;
+    return new Promise((resolve, reject) => a.publish(packet, (err) => (err ? reject(err) : resolve())));
+  }
+
+  private reloadCredentials(): void {
+    try {
+      this.auth.load(readCredentials(this.cfg.credentialsFile));
+      this.log.info({ users: this.auth.size, file: this.cfg.credentialsFile }, 'broker users loaded');
+    } catch (e) {
+      // Keep the users we had: a half-written or broken file must not lock everyone out.
+      this.log.error({ err: (e as Error).message }, 'credentials file rejected; keeping previous users');
+    }
+  }
+
+  private authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
+    const refuse = (returnCode: 2 | 4 | 5, why: string) => {
+      this.counters.authFailures++;
+      this.log.warn({ clientId: client.id, username, why }, 'connection refused');
+      const err = new Error(why) as AuthenticateError;
+      err.returnCode = returnCode;
+      done(err, false);
+    };
+    if (!username || !password) return refuse(4, 'anonymous clients are not allowed');
+    if (!clientIdAllowed(username, client.id)) return refuse(2, `client id must be "${username}" or "${username}@<device>"`);
+    this.auth.check(username, password.toString('utf8')).then(
+      (role) => {
+        if (!role) return refuse(4, 'bad username or password');
+        const limit = this.cfg.limits[role];
+        this.sessions.set(client, { clientId: client.id, username, role, bucket: new TokenBucket(limit.publishPerSecond, limit.burst) });
+        this.counters.connects++;
+        this.log.info({ clientId: client.id, username, role }, 'client connected');
+        done(null, true);
+      },
+      (e: unknown) => refuse(5, `authentication error: ${String(e)}`),
+    );
+  }
+
+  /** Returns null to let the packet through; consumed or refused packets are re-topiced to the sink. */
+  private authorizePublish(client: Client | null, packet: PublishPacket): null {
+    if (!client) return null; // a will published by aedes itself
+    const s = this.sessions.get(client);
+    const topic = packet.topic;
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    const drop = () => {
+      packet.topic = SINK_TOPIC;
+      packet.payload = Buffer.alloc(0);
+      packet.retain = false;
+      return null;
+    };
+    if (!s || !canPublish(s.role, client.id, topic)) {
+      this.counters.aclDenied++;
+      this.log.warn({ clientId: client.id, role: s?.role, topic }, 'publish outside ACL dropped');
+      return drop();
+    }
+    const isCommand = topic.startsWith(COMMAND_PREFIX);
+    const max = this.cfg.limits[s.role].maxPayloadBytes;
+    if (payload.length > max) {
+      this.counters.oversize++;
+      this.log.warn({ clientId: client.id, topic, bytes: payload.length, max }, 'oversized publish dropped');
+      if (isCommand) this.sink.refuse(s, topic, sniffCommandId(payload), 'PAYLOAD_TOO_LARGE', { field: 'payload', bytes: payload.length, max });
+      return drop();
+    }
+    if (!s.bucket.take()) {
+      this.counters.rateLimited++;
+      this.log.warn({ clientId: client.id, topic }, 'publish over rate limit dropped');
+      if (isCommand) this.sink.refuse(s, topic, sniffCommandId(payload), 'RATE_LIMITED', { perSecond: this.cfg.limits[s.role].publishPerSecond });
+      return drop();
+    }
+    if (isCommand) {
+      this.counters.commands++;
+      this.sink.accept(s, topic, payload);
+      return drop();
+    }
+    return null;
+  }
+
+  private authorizeSubscribe(client: Client, sub: Subscription): Subscription | null {
+    const s = this.sessions.get(client);
+    if (s && canSubscribe(s.role, client.id, sub.topic)) return sub;
+    this.counters.aclDenied++;
+    this.log.warn({ clientId: client.id, role: s?.role, topic: sub.topic }, 'subscription outside ACL refused');
+    return null;
+  }
+}

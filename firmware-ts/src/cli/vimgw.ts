@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// `vimgw`: the maintenance crew's one tool over SSH. English output, --json for
+// scripts, exit codes per cli/output.ts.
+import { parseArgs } from 'node:util';
+import { configCheck } from './config-check.js';
+import { EXIT, UsageError } from './output.js';
+import { userCommand } from './user.js';
+
+const HELP = `usage: vimgw <command> [options]
+
+commands:
+  config check [FILE] [--json]          validate a config without starting anything
+  user add NAME --role ROLE [--password-stdin] [--file F | --config F]
+  user list [--json] [--file F | --config F]
+  user remove NAME [--file F | --config F]
+
+roles: staff, kiosk, display, maintenance
+exit codes: 0 ok, 1 failed, 2 degraded, 64 usage error, 78 invalid config`;
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      role: { type: 'string' },
+      'password-stdin': { type: 'boolean', default: false },
+      file: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [cmd, sub, arg] = positionals;
+  if (values.help || cmd === undefined || cmd === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return values.help || cmd === 'help' ? EXIT.ok : EXIT.usage;
+  }
+  switch (cmd) {
+    case 'config':
+      if (sub !== 'check') throw new UsageError('config: expected "check"');
+      return configCheck(arg ?? values.config ?? process.env.VIM_CONFIG ?? null, values.json);
+    case 'user':
+      return userCommand({
+        action: sub,
+        name: arg,
+        role: values.role,
+        passwordStdin: values['password-stdin'],
+        file: values.file,
+        config: values.config,
+        json: values.json,
+      });
+    default:
+      throw new UsageError(`unknown command "${cmd}"`);
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`vimgw: ${(e as Error).message}\nrun "vimgw --help" for usage\n`);
+      process.exit(EXIT.usage);
+    }
+    process.stderr.write(`vimgw: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(EXIT.failed);
+  },
+);

@@ -1,0 +1,83 @@
+// Config precedence (issue 2): schema defaults, then the file (--config or
+// VIM_CONFIG), then environment overrides (VIM_CFG__a__b=value) for secrets.
+// A bad config never half-applies: it yields the full list of field errors.
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { compile, type FieldError } from '../schema/validator.js';
+import { ConfigSchema, type Config } from './schema.js';
+
+export const EX_CONFIG = 78; // sysexits.h EX_CONFIG: systemd does not restart-loop on it
+
+const validator = compile(ConfigSchema, { defaults: true });
+
+export type ConfigResult = { ok: true; config: Config; file: string | null } | { ok: false; errors: FieldError[]; file: string | null };
+
+export const ENV_PREFIX = 'VIM_CFG__';
+
+/** Applies VIM_CFG__broker__tls__keyFile=... style overrides; values parse as JSON when they can. */
+export function applyEnvOverrides(doc: Record<string, unknown>, env: NodeJS.ProcessEnv): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
+    const keys = name.slice(ENV_PREFIX.length).split('__');
+    if (keys.some((k) => k === '' || k === '__proto__' || k === 'constructor' || k === 'prototype')) {
+      errors.push({ path: name, message: 'is not a valid override name' });
+      continue;
+    }
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      /* a plain string, e.g. a password */
+    }
+    let node: Record<string, unknown> = doc;
+    for (const k of keys.slice(0, -1)) {
+      const next = node[k];
+      if (typeof next !== 'object' || next === null || Array.isArray(next)) node[k] = {};
+      node = node[k] as Record<string, unknown>;
+    }
+    node[keys[keys.length - 1]!] = value;
+  }
+  return errors;
+}
+
+/** Paths in the config that name files are taken relative to the config file. */
+function resolvePaths(cfg: Config, baseDir: string): Config {
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  cfg.dataDir = abs(cfg.dataDir);
+  cfg.broker.credentialsFile = abs(cfg.broker.credentialsFile);
+  if (cfg.broker.tls) {
+    cfg.broker.tls.certFile = abs(cfg.broker.tls.certFile);
+    cfg.broker.tls.keyFile = abs(cfg.broker.tls.keyFile);
+    if (cfg.broker.tls.caFile) cfg.broker.tls.caFile = abs(cfg.broker.tls.caFile);
+  }
+  return cfg;
+}
+
+export function parseConfig(text: string, file: string | null, env: NodeJS.ProcessEnv = {}): ConfigResult {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, file, errors: [{ path: '', message: `is not valid JSON (${(e as Error).message})` }] };
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    return { ok: false, file, errors: [{ path: '', message: 'must be a JSON object' }] };
+  }
+  const envErrors = applyEnvOverrides(doc as Record<string, unknown>, env);
+  const r = validator.check(doc);
+  if (!r.ok || envErrors.length) return { ok: false, file, errors: [...envErrors, ...(r.ok ? [] : r.errors)] };
+  return { ok: true, file, config: resolvePaths(r.value, file ? dirname(resolve(file)) : process.cwd()) };
+}
+
+export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process.env): ConfigResult {
+  const path = file ?? env.VIM_CONFIG ?? null;
+  if (path === null) return parseConfig('{}', null, env);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    return { ok: false, file: path, errors: [{ path: '', message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})` }] };
+  }
+  return parseConfig(text, path, env);
+}

@@ -1,0 +1,165 @@
+// The gateway's configuration: the single source of the TS types, the validation
+// and the exported config/schema.json (zigbee2mqtt's schema-validated config is the
+// model). Every object is closed, so a typo in a key is an error, not a default.
+import { Type, type Static } from '@sinclair/typebox';
+import { OneOf, Strict } from '../schema/types.js';
+
+export const BAUD_RATES = [4800, 9600, 38400, 115200] as const;
+export const ROLES = ['staff', 'kiosk', 'display', 'maintenance'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A transport URI as DESIGN.md lists them: serial://, tcp://, file://, sim://. */
+const PortUri = Type.String({
+  pattern: '^(serial|tcp|file|sim)://.+',
+  description: 'serial:///dev/vim-gnss, tcp://host:port, file:///dev/usb/lp0 or sim://NAME',
+});
+
+const Listen = (port: number) =>
+  Strict({
+    host: Type.String({ default: '127.0.0.1', minLength: 1, description: 'Bind address; the van binds the Wi-Fi address' }),
+    port: Type.Integer({ default: port, minimum: 0, maximum: 65535 }),
+  });
+
+const RoleLimit = (payload: number, rate: number) =>
+  Strict(
+    {
+      maxPayloadBytes: Type.Integer({ default: payload, minimum: 64, maximum: 16 * 1024 * 1024 }),
+      publishPerSecond: Type.Number({ default: rate, exclusiveMinimum: 0 }),
+      burst: Type.Integer({ default: Math.max(1, rate * 2), minimum: 1 }),
+    },
+    { default: {} },
+  );
+
+const Gnss = Strict(
+  {
+    enabled: Type.Boolean({ default: true }),
+    port: PortUri,
+    baud: OneOf(BAUD_RATES, { default: 9600 }),
+    staleAfterS: Type.Number({ default: 5, exclusiveMinimum: 0, description: 'A fix older than this is stale' }),
+  },
+  { description: 'GNSS receiver, NMEA 0183' },
+);
+
+const Modem = Strict(
+  {
+    enabled: Type.Boolean({ default: true }),
+    port: PortUri,
+    baud: OneOf(BAUD_RATES, { default: 115200 }),
+  },
+  { description: 'Cellular modem, 3GPP TS 27.007 AT commands' },
+);
+
+const Printer = Strict({
+  name: Type.String({ pattern: '^[a-z0-9-]{1,32}$' }),
+  port: PortUri,
+  type: OneOf(['epson', 'star'] as const, { default: 'epson' }),
+  codePage: OneOf(['CP857', 'CP1254'] as const, { default: 'CP857' }),
+  widthChars: OneOf([42, 48] as const, { default: 48 }),
+});
+
+const Display = Strict({
+  enabled: Type.Boolean({ default: true }),
+  port: PortUri,
+  baud: OneOf(BAUD_RATES, { default: 9600 }),
+});
+
+const Terminal = Strict({
+  enabled: Type.Boolean({ default: true }),
+  port: PortUri,
+  protocol: OneOf(['zvt'] as const, { default: 'zvt' }),
+});
+
+const Gpio = Strict({
+  enabled: Type.Boolean({ default: true }),
+  chipLabel: Type.String({ default: 'pinctrl-bcm2835', description: 'gpiochip label; lines are chip label + offset' }),
+});
+
+const Tls = Strict({
+  host: Type.String({ default: '0.0.0.0', minLength: 1 }),
+  port: Type.Integer({ default: 8883, minimum: 0, maximum: 65535 }),
+  certFile: Type.String({ minLength: 1 }),
+  keyFile: Type.String({ minLength: 1 }),
+  caFile: Type.Optional(Type.String({ minLength: 1 })),
+});
+
+export const ConfigSchema = Strict(
+  {
+    $schema: Type.Optional(Type.String({ description: 'Editor hint: path to config/schema.json' })),
+    vehicle: Strict(
+      {
+        id: Type.String({ pattern: '^[A-Z0-9-]{2,16}$', default: 'VIM-01', description: 'Fleet-unique vehicle id' }),
+        name: Type.String({ default: 'VİM aracı' }),
+      },
+      { default: {} },
+    ),
+    dataDir: Type.String({ default: 'var/data', minLength: 1, description: 'Journal and settings live here' }),
+    log: Strict(
+      {
+        level: OneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, { default: 'info' }),
+        pretty: OneOf(['auto', 'always', 'never'] as const, { default: 'auto', description: 'auto: pretty on a TTY' }),
+      },
+      { default: {} },
+    ),
+    store: Strict(
+      {
+        file: Type.String({ default: 'journal.sqlite', minLength: 1 }),
+        maxBatch: Type.Integer({ default: 512, minimum: 1, description: 'Most commands sharing one commit' }),
+        idempotencyDays: Type.Integer({ default: 30, minimum: 1, description: 'How long a command id is remembered' }),
+      },
+      { default: {} },
+    ),
+    settings: Strict(
+      { file: Type.String({ default: 'settings.json', minLength: 1, description: 'lowdb runtime settings' }) },
+      { default: {} },
+    ),
+    broker: Strict(
+      {
+        tcp: Listen(1883),
+        tls: Type.Optional(Tls),
+        ws: Type.Optional(Listen(8080)),
+        credentialsFile: Type.String({ default: 'users.json', minLength: 1, description: 'scrypt hashes, written by `vimgw user add`' }),
+        drainTimeoutMs: Type.Integer({ default: 10000, minimum: 100 }),
+        limits: Strict(
+          {
+            staff: RoleLimit(65536, 50),
+            kiosk: RoleLimit(1024, 2),
+            display: RoleLimit(256, 1),
+            maintenance: RoleLimit(65536, 50),
+          },
+          { default: {} },
+        ),
+      },
+      { default: {} },
+    ),
+    devices: Strict(
+      {
+        gnss: Type.Optional(Gnss),
+        modem: Type.Optional(Modem),
+        printers: Type.Array(Printer, { default: [] }),
+        display: Type.Optional(Display),
+        terminal: Type.Optional(Terminal),
+        gpio: Type.Optional(Gpio),
+      },
+      { default: {} },
+    ),
+    systemd: Strict(
+      {
+        watchdogStoreCheckMs: Type.Integer({ default: 5000, minimum: 100, description: 'Store probe period' }),
+        maxEventLoopLagMs: Type.Integer({ default: 2000, minimum: 10, description: 'Lag that withholds WATCHDOG=1' }),
+      },
+      { default: {} },
+    ),
+    demo: Type.Optional(
+      Strict({
+        logins: Type.Array(
+          Strict({ username: Type.String(), password: Type.String(), role: OneOf(ROLES) }),
+          { description: 'Printed at start-up on the simulated bench only' },
+        ),
+      }),
+    ),
+  },
+  { $id: 'https://inegol.bel.tr/vim-gateway/config.schema.json', title: 'VİM gateway configuration' },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type RoleLimits = Config['broker']['limits'];

@@ -1,0 +1,60 @@
+// Command idempotency (DESIGN.md non-negotiable 2): a command id maps to the first
+// answer. A retry with the same payload gets that answer again; the same id with a
+// different payload is a CONFLICT. This is the only place ids are checked.
+import { createHash } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './database.js';
+
+export type IdempotencyLookup =
+  | { kind: 'new' }
+  | { kind: 'replay'; answer: unknown }
+  | { kind: 'conflict'; firstTopic: string };
+
+/** JSON with sorted keys, so the hash ignores key order. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export function payloadHash(topic: string, payload: unknown): string {
+  return createHash('sha256').update(topic).update('\0').update(canonicalJson(payload)).digest('base64url');
+}
+
+export class IdempotencyTable {
+  private readonly getStmt: Statement;
+  private readonly putStmt: Statement;
+  private readonly pruneStmt: Statement;
+
+  constructor(db: Db) {
+    this.getStmt = db.prepare('SELECT actor, topic, payload_hash, answer FROM commands WHERE id = ?');
+    this.putStmt = db.prepare(
+      'INSERT INTO commands (id, actor, topic, payload_hash, answer, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.pruneStmt = db.prepare('DELETE FROM commands WHERE created_at < ?');
+  }
+
+  lookup(id: string, actor: string, hash: string): IdempotencyLookup {
+    const row = this.getStmt.get(id) as { actor: string; topic: string; payload_hash: string; answer: string } | undefined;
+    if (!row) return { kind: 'new' };
+    // Another user reusing an id is a conflict too: ids are not shared across users.
+    if (row.payload_hash !== hash || row.actor !== actor) return { kind: 'conflict', firstTopic: row.topic };
+    return { kind: 'replay', answer: JSON.parse(row.answer) as unknown };
+  }
+
+  remember(id: string, actor: string, topic: string, hash: string, answer: unknown): void {
+    this.putStmt.run(id, actor, topic, hash, JSON.stringify(answer), new Date().toISOString());
+  }
+
+  /** Forgets command ids older than the retention; returns how many went. */
+  prune(olderThan: Date): number {
+    return this.pruneStmt.run(olderThan.toISOString()).changes;
+  }
+}

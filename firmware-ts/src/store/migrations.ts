@@ -1,0 +1,47 @@
+// Schema migrations, applied in order inside one transaction each and tracked by
+// PRAGMA user_version. Append only: a shipped migration is never edited.
+export const MIGRATIONS: readonly string[] = [
+  // 1: journal, outbox with per-consumer delivery state, command idempotency.
+  `
+  CREATE TABLE journal (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT, -- per-vehicle, monotonic, never reused
+    id          TEXT    NOT NULL UNIQUE,           -- UUIDv7, globally unique, stable forever
+    vehicle     TEXT    NOT NULL,
+    type        TEXT    NOT NULL,
+    class       TEXT    NOT NULL CHECK (class IN ('money','requests','queue','events','track')),
+    created_at  TEXT    NOT NULL,                  -- wall clock, ISO 8601 UTC
+    clock       TEXT    NOT NULL CHECK (clock IN ('ntp','gnss','unsynced')),
+    mono_ms     REAL    NOT NULL,                  -- CLOCK_MONOTONIC, meaningful within boot_id
+    boot_id     TEXT    NOT NULL,
+    command_id  TEXT,
+    actor       TEXT,
+    payload     TEXT    NOT NULL CHECK (json_valid(payload))
+  );
+  CREATE INDEX journal_type ON journal(type, seq);
+  CREATE TABLE outbox (
+    seq    INTEGER PRIMARY KEY REFERENCES journal(seq),
+    class  TEXT    NOT NULL,
+    bytes  INTEGER NOT NULL
+  );
+  CREATE INDEX outbox_class ON outbox(class, seq);
+  CREATE TABLE consumers (
+    name        TEXT PRIMARY KEY,
+    created_at  TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE deliveries (
+    consumer      TEXT    NOT NULL REFERENCES consumers(name),
+    seq           INTEGER NOT NULL REFERENCES outbox(seq),
+    delivered_at  TEXT    NOT NULL,
+    PRIMARY KEY (consumer, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE commands (
+    id            TEXT PRIMARY KEY,
+    actor         TEXT NOT NULL,
+    topic         TEXT NOT NULL,
+    payload_hash  TEXT NOT NULL,
+    answer        TEXT NOT NULL,
+    created_at    TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX commands_created ON commands(created_at);
+  `,
+];

@@ -1,0 +1,133 @@
+// The store part: owns the SQLite connection, the journal, the outbox, the
+// idempotency table and the group committer, and reports its health.
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { HealthTracker, type Health, type Part } from '../lifecycle.js';
+import type { Clock } from '../platform/clock.js';
+import { openDatabase, type Db } from './database.js';
+import { classifyStoreError, StoreError } from './errors.js';
+import { GroupCommitter } from './group-commit.js';
+import { IdempotencyTable } from './idempotency.js';
+import { Journal } from './journal.js';
+import { Outbox } from './outbox.js';
+
+export interface StoreOptions {
+  dataDir: string;
+  file: string;
+  vehicle: string;
+  maxBatch: number;
+  idempotencyDays: number;
+}
+
+/** What a unit of work sees inside the shared transaction. */
+export interface Tx {
+  journal: Journal;
+  idempotency: IdempotencyTable;
+}
+
+export class Store implements Part {
+  readonly name = 'store';
+  private db: Db | null = null;
+  private parts: { journal: Journal; outbox: Outbox; idempotency: IdempotencyTable; committer: GroupCommitter } | null = null;
+  private readonly tracker = new HealthTracker();
+
+  constructor(
+    private readonly opts: StoreOptions,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  get path(): string {
+    return join(this.opts.dataDir, this.opts.file);
+  }
+
+  async start(): Promise<void> {
+    const db = openDatabase(this.path);
+    this.db = db;
+    const committer = new GroupCommitter(
+      db,
+      this.opts.maxBatch,
+      (e) => this.onWriteFailure(e),
+      () => this.onWriteSuccess(),
+    );
+    this.parts = { journal: new Journal(db, this.opts.vehicle, this.clock), outbox: new Outbox(db), idempotency: new IdempotencyTable(db), committer };
+    const pruned = this.parts.idempotency.prune(new Date(Date.now() - this.opts.idempotencyDays * 86_400_000));
+    const { count, lastSeq } = this.parts.journal.stats();
+    this.tracker.set('ok', `${count} records, last seq ${lastSeq}`);
+    this.log.info({ file: this.path, records: count, lastSeq, prunedCommandIds: pruned }, 'journal open');
+    return Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.db || !this.parts) return;
+    this.parts.committer.flush();
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (e) {
+      this.log.warn({ err: e }, 'checkpoint at stop failed');
+    }
+    this.db.close();
+    this.db = null;
+    this.parts = null;
+    this.tracker.set('absent', 'stopped');
+    return Promise.resolve();
+  }
+
+  health(): Health {
+    const h = this.tracker.get();
+    if (this.parts) h.counters = { ...this.parts.committer.stats, queued: this.parts.committer.pendingCount };
+    return h;
+  }
+
+  private get live() {
+    if (!this.parts) throw new StoreError('STORE_UNAVAILABLE', 'the store is not open');
+    return this.parts;
+  }
+
+  get journal(): Journal {
+    return this.live.journal;
+  }
+  get outbox(): Outbox {
+    return this.live.outbox;
+  }
+
+  /** Runs `work` inside the next group commit; resolves after the commit is durable. */
+  transact<T>(work: (tx: Tx) => T): Promise<T> {
+    let parts;
+    try {
+      parts = this.live;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const tx: Tx = { journal: parts.journal, idempotency: parts.idempotency };
+    return parts.committer.submit(() => work(tx));
+  }
+
+  /** A cheap read that proves the connection answers (the watchdog's store check). */
+  probe(): boolean {
+    try {
+      this.db?.prepare('SELECT 1').get();
+      return this.db !== null;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Test and chaos hook: caps the file size so the next write fails with SQLITE_FULL. */
+  limitPages(maxPages: number): void {
+    this.db?.pragma(`max_page_count = ${Math.floor(maxPages)}`);
+  }
+
+  private onWriteFailure(e: unknown): void {
+    const se = classifyStoreError(e);
+    const detail = se ? `${se.code}: ${se.message}` : String(e);
+    if (this.tracker.set(se?.code === 'STORE_FULL' ? 'degraded' : 'failed', detail)) this.log.error({ err: e }, 'journal write failed');
+  }
+
+  private onWriteSuccess(): void {
+    if (this.tracker.get().state !== 'ok') {
+      this.tracker.set('ok', 'writes succeed again');
+      this.log.info('journal writes recovered');
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// Four suites, one per folder (DESIGN.md "Tests and benchmarks"). Integration and
+// chaos suites use real processes and files, so they run with longer timeouts.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 10_000 } },
+      { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 30_000 } },
+      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
+      { test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 60_000 } },
+    ],
+  },
+});
