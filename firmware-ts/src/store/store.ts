@@ -93,12 +93,8 @@ export class Store implements Part {
 
   /** Runs `work` inside the next group commit; resolves after the commit is durable. */
   transact<T>(work: (tx: Tx) => T): Promise<T> {
-    let parts;
-    try {
-      parts = this.live;
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    const parts = this.parts;
+    if (!parts) return Promise.reject(new StoreError('STORE_UNAVAILABLE', 'the store is not open'));
     const tx: Tx = { journal: parts.journal, idempotency: parts.idempotency };
     return parts.committer.submit(() => work(tx));
   }
