@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`). Brings what the suites need (socat,
+# mosquitto, chromium) via apt-get when run as root, builds, lints and runs all
+# four vitest suites. Nothing is skipped: a missing tool fails the run loudly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v socat >/dev/null 2>&1 || need+=(socat)
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+command -v mosquitto_sub >/dev/null 2>&1 || need+=(mosquitto-clients)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "test.sh: installing ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "test.sh: missing ${need[*]}; install them (apt-get install ${need[*]}) or run as root" >&2
+    exit 1
+  fi
+fi
+export PATH="$PATH:/usr/sbin"
+
+[ -d node_modules ] || npm ci
+npm run build
+npm run lint
+npx vitest run "$@"
