@@ -81,20 +81,28 @@ export class GroupCommitter {
       return;
     }
     const outcomes: Outcome[] = [];
-    for (const p of batch) {
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
       this.savepoint.run();
       try {
         const value = p.work();
         this.release.run();
         outcomes.push({ ok: true, value });
       } catch (error) {
-        try {
-          this.rollbackTo.run();
-          this.release.run();
-        } catch {
-          /* the transaction is gone; COMMIT below fails and reports it */
+        const err = classifyStoreError(error) ?? error;
+        if (!this.db.inTransaction) {
+          // SQLite rolls back the whole transaction on SQLITE_FULL, IOERR and the like
+          // (sqlite.org/lang_transaction.html, "Response To Errors Within A Transaction").
+          // This unit failed; the others lost nothing durable and run again in a new batch.
+          this.stats.failedCommits++;
+          this.onCommitError(err);
+          p.reject(err);
+          this.queue.unshift(...batch.slice(0, i), ...batch.slice(i + 1));
+          return;
         }
-        outcomes.push({ ok: false, error: classifyStoreError(error) ?? error });
+        this.rollbackTo.run();
+        this.release.run();
+        outcomes.push({ ok: false, error: err });
       }
     }
     try {
