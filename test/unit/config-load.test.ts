@@ -15,6 +15,15 @@ describe('config precedence', () => {
     expect(r.config.broker.credentialsFile).toBe('/etc/vim-gateway/users.json');
   });
 
+  it('needs nothing but an empty object: every section has defaults', () => {
+    const r = parseConfig('{}', '/etc/vim-gateway/config.json');
+    expect(r.ok, JSON.stringify(!r.ok && r.errors)).toBe(true);
+    if (!r.ok) return;
+    expect(r.config.broker.tcp).toEqual({ host: '127.0.0.1', port: 1883 });
+    expect(r.config.broker.ws).toBeUndefined();
+    expect(r.config.broker.tls).toBeUndefined();
+  });
+
   it('lets environment overrides win over the file, parsed as JSON when possible', () => {
     const r = parseConfig('{"vehicle":{"id":"VIM-02"},"broker":{"tcp":{"port":1999}}}', null, {
       VIM_CFG__vehicle__id: 'VIM-07',

@@ -14,11 +14,15 @@ const PortUri = Type.String({
   description: 'serial:///dev/vim-gnss, tcp://host:port, file:///dev/usb/lp0 or sim://NAME',
 });
 
-const Listen = (port: number) =>
-  Strict({
-    host: Type.String({ default: '127.0.0.1', minLength: 1, description: 'Bind address; the van binds the Wi-Fi address' }),
-    port: Type.Integer({ default: port, minimum: 0, maximum: 65535 }),
-  });
+/** A listener; `always` gives it a default so it exists even when the file omits it. */
+const Listen = (port: number, always: boolean) =>
+  Strict(
+    {
+      host: Type.String({ default: '127.0.0.1', minLength: 1, description: 'Bind address; the van binds the Wi-Fi address' }),
+      port: Type.Integer({ default: port, minimum: 0, maximum: 65535 }),
+    },
+    always ? { default: {} } : {},
+  );
 
 const RoleLimit = (payload: number, rate: number) =>
   Strict(
@@ -114,9 +118,9 @@ export const ConfigSchema = Strict(
     ),
     broker: Strict(
       {
-        tcp: Listen(1883),
+        tcp: Listen(1883, true),
         tls: Type.Optional(Tls),
-        ws: Type.Optional(Listen(8080)),
+        ws: Type.Optional(Listen(8080, false)),
         credentialsFile: Type.String({ default: 'users.json', minLength: 1, description: 'scrypt hashes, written by `vimgw user add`' }),
         drainTimeoutMs: Type.Integer({ default: 10000, minimum: 100 }),
         limits: Strict(
