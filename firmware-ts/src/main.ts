@@ -100,7 +100,7 @@ function startWatchdog(notify: SdNotify, gateway: Gateway, log: Logger): () => v
   const timer = setInterval(() => {
     const lagMs = delay.max / 1e6;
     delay.reset();
-    const storeOk = gateway.store.probe();
+    const storeOk = gateway.store.responsive();
     if (lagMs < maxLag && storeOk) {
       notify.send('WATCHDOG=1');
       if (withheld) log.info('watchdog pings resumed');

@@ -10,6 +10,16 @@ export type Db = Database.Database;
 export function openDatabase(file: string): Db {
   mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
+  try {
+    configure(db);
+  } catch (e) {
+    db.close(); // never leak a half-opened connection (e.g. on a read-only disk)
+    throw e;
+  }
+  return db;
+}
+
+function configure(db: Db): void {
   db.pragma('journal_mode = WAL');
   // FULL: the WAL is fsynced at every commit, so a committed record survives a power cut.
   db.pragma('synchronous = FULL');
@@ -18,7 +28,6 @@ export function openDatabase(file: string): Db {
   // Keep the WAL from growing without bound between checkpoints.
   db.pragma('journal_size_limit = 67108864');
   migrate(db);
-  return db;
 }
 
 export function migrate(db: Db): number {

@@ -41,7 +41,39 @@ export class Store implements Part {
     return join(this.opts.dataDir, this.opts.file);
   }
 
+  private reopenTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * A journal that cannot be opened (SD card gone read-only, disk full at start)
+   * does not stop the gateway: everything else keeps serving, commands get
+   * STORE_UNAVAILABLE, and the store retries in the background. Restarting the
+   * process would not fix the disk (DESIGN.md: restarts follow local health).
+   */
   async start(): Promise<void> {
+    try {
+      this.open();
+    } catch (e) {
+      const se = classifyStoreError(e);
+      if (!se) throw e;
+      this.tracker.set('failed', `cannot open the journal: ${se.code} (${se.sqliteCode ?? ''})`);
+      this.log.error({ err: e, file: this.path }, 'journal cannot be opened; retrying every 10 s');
+      this.reopenTimer = setInterval(() => this.retryOpen(), 10_000);
+      this.reopenTimer.unref();
+    }
+    return Promise.resolve();
+  }
+
+  private retryOpen(): void {
+    try {
+      this.open();
+      if (this.reopenTimer) clearInterval(this.reopenTimer);
+      this.reopenTimer = null;
+    } catch (e) {
+      this.log.debug({ err: (e as Error).message }, 'journal still cannot be opened');
+    }
+  }
+
+  private open(): void {
     const db = openDatabase(this.path);
     this.db = db;
     const committer = new GroupCommitter(
@@ -55,10 +87,11 @@ export class Store implements Part {
     const { count, lastSeq } = this.parts.journal.stats();
     this.tracker.set('ok', `${count} records, last seq ${lastSeq}`);
     this.log.info({ file: this.path, records: count, lastSeq, prunedCommandIds: pruned }, 'journal open');
-    return Promise.resolve();
   }
 
   async stop(): Promise<void> {
+    if (this.reopenTimer) clearInterval(this.reopenTimer);
+    this.reopenTimer = null;
     if (!this.db || !this.parts) return;
     this.parts.committer.flush();
     try {
@@ -99,14 +132,18 @@ export class Store implements Part {
     return parts.committer.submit(() => work(tx));
   }
 
-  /** A cheap read that proves the connection answers (the watchdog's store check). */
+  /** True while the journal is open and answers a read (the systemd watchdog's store check). */
   probe(): boolean {
     try {
-      this.db?.prepare('SELECT 1').get();
-      return this.db !== null;
+      return this.db?.prepare('SELECT 1 AS one').get() !== undefined;
     } catch {
       return false;
     }
+  }
+
+  /** True when the journal is open, or known to be unopenable (a restart would not help). */
+  responsive(): boolean {
+    return this.reopenTimer !== null || this.probe();
   }
 
   /** Test and chaos hook: caps the file size so the next write fails with SQLITE_FULL. */
