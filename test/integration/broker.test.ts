@@ -92,6 +92,30 @@ describe('commands over MQTT', () => {
   });
 });
 
+describe('frame limit', () => {
+  it('closes a connection whose packet header announces more than any role may send', async () => {
+    const { connect: tcp } = await import('node:net');
+    const mqttPacket = (await import('mqtt-packet')).default;
+    const sock = tcp(gw.broker.port(), '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    const got: Buffer[] = [];
+    sock.on('data', (d: Buffer) => got.push(d));
+    sock.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 30, clientId: 'ayse@raw', username: USERS.staff.username, password: Buffer.from(USERS.staff.password) }));
+    // Wait for CONNACK (0x20 0x02 0x00 0x00: accepted), as a real client would.
+    for (let i = 0; i < 100 && !Buffer.concat(got).toString('hex').startsWith('20020000'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(Buffer.concat(got).toString('hex')).toBe('20020000');
+    const closed = new Promise<boolean>((r) => {
+      sock.once('close', () => r(true));
+      setTimeout(() => r(false), 3000);
+    });
+    // A PUBLISH fixed header claiming 10 MB, followed by only a little of it.
+    sock.write(Buffer.concat([Buffer.from([0x32, 0x80, 0x80, 0x80, 0x05]), Buffer.alloc(1000)]));
+    expect(await closed, `server sent ${Buffer.concat(got).toString('hex')}`).toBe(true);
+    expect(gw.broker.health().counters?.oversize).toBeGreaterThanOrEqual(1);
+    sock.destroy();
+  });
+});
+
 describe('ACL', () => {
   it('refuses subscriptions outside the role with SUBACK 0x80', async () => {
     const c = track(await connect(url, USERS.staff, 'ayse@acl'));

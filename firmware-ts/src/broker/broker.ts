@@ -4,7 +4,7 @@
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -12,6 +12,7 @@ import type { Config, Role } from '../config/schema.js';
 import { HealthTracker, type Health, type Part } from '../lifecycle.js';
 import { canPublish, canSubscribe, clientIdAllowed } from './acl.js';
 import { Authenticator, readCredentials } from './credentials.js';
+import { FrameGuard } from './frame-guard.js';
 import { sniffCommandId, TokenBucket } from './limits.js';
 
 export interface ClientInfo {
@@ -73,7 +74,7 @@ export class Broker implements Part {
     aedes.on('connectionError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'connection error'));
     aedes.on('clientDisconnect', (client) => this.log.debug({ clientId: client.id }, 'client disconnected'));
 
-    const tcp = createNetServer({ noDelay: true }, (sock) => aedes.handle(sock));
+    const tcp = createNetServer({ noDelay: true }, (sock) => this.handle(aedes, sock));
     await this.listen(tcp, this.cfg.tcp.host, this.cfg.tcp.port, 'mqtt');
     if (this.cfg.tls) {
       const t = this.cfg.tls;
@@ -81,14 +82,14 @@ export class Broker implements Part {
         { cert: readFileSync(t.certFile), key: readFileSync(t.keyFile), ...(t.caFile ? { ca: readFileSync(t.caFile) } : {}) },
         (sock) => {
           sock.setNoDelay(true);
-          aedes.handle(sock);
+          this.handle(aedes, sock);
         },
       );
       await this.listen(tls, t.host, t.port, 'mqtts');
     }
     if (this.cfg.ws) {
       const http = createHttpServer();
-      this.wss = new WebSocketServer({ server: http });
+      this.wss = new WebSocketServer({ server: http, maxPayload: this.maxFrame() });
       this.wss.on('connection', (ws, req) => {
         (req.socket as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
         aedes.handle(createWebSocketStream(ws), req);
@@ -96,6 +97,28 @@ export class Broker implements Part {
       await this.listen(http, this.cfg.ws.host, this.cfg.ws.port, 'ws');
     }
     this.tracker.set('ok', `listening on ${this.endpoints.join(', ')}`);
+  }
+
+  /**
+   * The frame size past which a connection is cut rather than answered: four times
+   * the largest role payload limit. A payload a little over its role's limit still
+   * gets a PAYLOAD_TOO_LARGE answer from authorizePublish; an absurd one never gets
+   * buffered at all.
+   */
+  private maxFrame(): number {
+    return 4 * Math.max(...Object.values(this.cfg.limits).map((l) => l.maxPayloadBytes)) + 1024;
+  }
+
+  private handle(aedes: Aedes, sock: Socket): void {
+    aedes.handle(sock);
+    // A 'data' listener beside aedes' 'readable' one sees every chunk aedes reads, without changing its flow.
+    const guard = new FrameGuard(this.maxFrame());
+    sock.on('data', (chunk: Buffer) => {
+      if (guard.feed(chunk)) return;
+      this.counters.oversize++;
+      this.log.warn({ remote: sock.remoteAddress }, 'oversized or malformed MQTT frame; connection closed');
+      sock.destroy();
+    });
   }
 
   private listen(server: NetServer | HttpServer, host: string, port: number, scheme: string): Promise<void> {
