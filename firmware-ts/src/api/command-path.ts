@@ -71,7 +71,7 @@ export class CommandPath implements CommandSink {
     this.reply(client, errorAnswer(commandId, new ApiError(code, message, { topic, ...details })));
   }
 
-  /** Runs one command to its answer. Never throws for bad input; throws only for bugs. */
+  /** Runs one command to its answer; never throws. */
   async execute(client: ClientInfo, topic: string, payload: Buffer): Promise<Answer> {
     let id: string | null = null;
     try {
@@ -90,16 +90,23 @@ export class CommandPath implements CommandSink {
       const args = v.value as Record<string, unknown> & { id: string };
       const ctx: CommandContext = { client, commandId: args.id };
       const hash = payloadHash(topic, args);
+      // A retry of a stored command is answered from a read, outside any write
+      // transaction, so a full disk or a failing batch cannot turn it into an error.
+      const known = this.store.read((tx) => tx.idempotency.lookup(args.id, client.username, hash));
+      if (known.kind === 'replay') {
+        this.stats.replayed++;
+        return known.answer as Answer;
+      }
+      if (known.kind === 'conflict') throw conflict(args.id, known.firstTopic);
       let replayed = false;
       const answer = await this.store.transact((tx): Answer => {
+        // Checked again inside: the same id may have been committed by the batch before this one.
         const seen = tx.idempotency.lookup(args.id, client.username, hash);
         if (seen.kind === 'replay') {
           replayed = true;
           return seen.answer as Answer;
         }
-        if (seen.kind === 'conflict') {
-          throw new ApiError('CONFLICT', `id: ${args.id} was already used for a different command`, { field: 'id', firstTopic: seen.firstTopic });
-        }
+        if (seen.kind === 'conflict') throw conflict(args.id, seen.firstTopic);
         const result = reg.def.handle(ctx, args, tx);
         const a: Answer = { id: args.id, ok: true, result };
         tx.idempotency.remember(args.id, client.username, topic, hash, a);
@@ -123,7 +130,10 @@ export class CommandPath implements CommandSink {
         this.log.error({ clientId: client.clientId, topic, code: e.code }, 'command not stored');
         return errorAnswer(id, new ApiError(e.code, e.message));
       }
-      throw e;
+      // A bug in a handler: logged in full, answered without internals, with the id so the tablet knows which.
+      this.stats.failed++;
+      this.log.error({ err: e, topic, clientId: client.clientId, id }, 'command failed with an internal error');
+      return errorAnswer(id, new ApiError('INTERNAL', 'internal error'));
     }
   }
 
@@ -141,6 +151,10 @@ export class CommandPath implements CommandSink {
       this.log.warn({ err: e, clientId: client.clientId }, 'reply not delivered');
     });
   }
+}
+
+function conflict(id: string, firstTopic: string): ApiError {
+  return new ApiError('CONFLICT', `id: ${id} was already used for a different command`, { field: 'id', firstTopic });
 }
 
 function parseJson(payload: Buffer): Record<string, unknown> {

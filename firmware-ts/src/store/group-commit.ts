@@ -37,7 +37,7 @@ export class GroupCommitter {
     private readonly db: Db,
     private readonly maxBatch: number,
     private readonly onCommitError: (e: unknown) => void = () => {},
-    private readonly onCommit: () => void = () => {},
+    private readonly onCommit: (okUnits: number) => void = () => {},
   ) {
     // IMMEDIATE takes the write lock up front, so a busy reader cannot fail the commit.
     this.begin = db.prepare('BEGIN IMMEDIATE');
@@ -122,7 +122,7 @@ export class GroupCommitter {
     this.stats.units += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
     this.stats.lastCommitMs = performance.now() - t0;
-    this.onCommit();
+    this.onCommit(outcomes.filter((o) => o.ok).length);
     batch.forEach((p, i) => {
       const o = outcomes[i]!;
       if (o.ok) p.resolve(o.value);

@@ -80,7 +80,10 @@ export class Store implements Part {
       db,
       this.opts.maxBatch,
       (e) => this.onWriteFailure(e),
-      () => this.onWriteSuccess(),
+      (okUnits) => {
+        // A batch whose every unit failed or was a replay proves nothing about free space.
+        if (okUnits > 0) this.onWriteSuccess();
+      },
     );
     this.parts = { journal: new Journal(db, this.opts.vehicle, this.clock), outbox: new Outbox(db), idempotency: new IdempotencyTable(db), committer };
     const pruned = this.parts.idempotency.prune(new Date(Date.now() - this.opts.idempotencyDays * 86_400_000));
@@ -125,6 +128,17 @@ export class Store implements Part {
   }
 
   /** Runs `work` inside the next group commit; resolves after the commit is durable. */
+  /** Read-only access outside any transaction, for answers that need no write (replays). */
+  read<T>(work: (tx: Tx) => T): T {
+    const parts = this.parts;
+    if (!parts) throw new StoreError('STORE_UNAVAILABLE', 'the store is not open');
+    try {
+      return work({ journal: parts.journal, idempotency: parts.idempotency });
+    } catch (e) {
+      throw classifyStoreError(e) ?? e;
+    }
+  }
+
   transact<T>(work: (tx: Tx) => T): Promise<T> {
     const parts = this.parts;
     if (!parts) return Promise.reject(new StoreError('STORE_UNAVAILABLE', 'the store is not open'));
