@@ -7,7 +7,7 @@ export function printBanner(gw: Gateway, configFile: string | null, readyMs: num
   const mqtt = gw.broker.endpoints.find((e) => e.startsWith('mqtt://'));
   const lines = [
     '',
-    `VİM gateway ${cfg.vehicle.id} ready in ${readyMs} ms (config: ${configFile ?? 'built-in defaults'})`,
+    `VİM gateway ${cfg.vehicle.id} (${cfg.vehicle.name}) ready in ${readyMs} ms (config: ${configFile ?? 'built-in defaults'})`,
     `  broker:   ${gw.broker.endpoints.join('  ')}`,
     `  journal:  ${gw.store.path}`,
   ];

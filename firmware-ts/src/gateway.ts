@@ -80,6 +80,6 @@ export class Gateway {
   }
 
   snapshot(): GatewaySnapshot {
-    return { vehicle: this.config.vehicle.id, version: VERSION, state: this.health(), startedAt: this.startedAt, parts: this.parts() };
+    return { vehicle: this.config.vehicle.id, name: this.config.vehicle.name, version: VERSION, state: this.health(), startedAt: this.startedAt, parts: this.parts() };
   }
 }

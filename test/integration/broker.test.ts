@@ -52,6 +52,24 @@ describe('authentication', () => {
   });
 });
 
+describe('broker health', () => {
+  it('is degraded while nobody can log in, and ok again once users exist', async () => {
+    const { gw: g2, dir: d2 } = await startGateway();
+    const file = join(d2, 'users.json');
+    const { writeFileSync, readFileSync } = await import('node:fs');
+    const saved = readFileSync(file, 'utf8');
+    writeFileSync(file, '{"version":1,"users":[]}');
+    const waitState = async (want: string) => {
+      for (let i = 0; i < 60 && g2.broker.health().state !== want; i++) await new Promise((r) => setTimeout(r, 100));
+      return g2.broker.health();
+    };
+    expect(await waitState('degraded')).toMatchObject({ state: 'degraded', detail: expect.stringContaining('every login is refused') });
+    writeFileSync(file, saved);
+    expect((await waitState('ok')).state).toBe('ok');
+    await g2.stop();
+  });
+});
+
 describe('commands over MQTT', () => {
   it('journals a command and answers only the sender, after the commit', async () => {
     const a = track(await replyClient(url, USERS.staff, 'ayse@tab1'));

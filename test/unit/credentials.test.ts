@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addUser, Authenticator, hashPassword, parseCredentials, readCredentials, removeUser, verifyPassword } from '../../firmware-ts/src/broker/credentials.js';
@@ -31,6 +31,19 @@ describe('scrypt credentials', () => {
     expect(removeUser(file, 'kiosk1')).toBe(false);
     await expect(addUser(file, 'Ayşe', 'staff', 'parola-123')).rejects.toThrow(/username: must match/);
     await expect(addUser(file, 'ali', 'staff', 'short')).rejects.toThrow(/password: must be at least 8/);
+  });
+
+  it('keeps an existing file\'s owner, group and mode when rewriting it', async () => {
+    const file = join(tempDir(), 'users.json');
+    await addUser(file, 'ayse', 'staff', 'parola-123');
+    // As root (CI), hand the file to another user, as a vimgw-owned /etc/vim-gateway would be.
+    const owner = process.getuid?.() === 0 ? 65534 : (process.getuid?.() ?? 0);
+    chownSync(file, owner, owner);
+    chmodSync(file, 0o640);
+    await addUser(file, 'mehmet', 'staff', 'parola-456');
+    const st = statSync(file);
+    expect([st.uid, st.gid, st.mode & 0o777]).toEqual([owner, owner, 0o640]);
+    expect(readCredentials(file).users).toHaveLength(2);
   });
 
   it('rejects a broken credentials file with the field named', () => {

@@ -7,6 +7,7 @@ import type { Publisher } from './command-path.js';
 
 export interface GatewaySnapshot {
   vehicle: string;
+  name: string;
   version: string;
   state: Health['state'];
   startedAt: string;

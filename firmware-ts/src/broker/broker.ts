@@ -49,6 +49,7 @@ export class Broker implements Part {
   private readonly tracker = new HealthTracker();
   private readonly counters = { connects: 0, authFailures: 0, aclDenied: 0, rateLimited: 0, oversize: 0, commands: 0 };
   readonly endpoints: string[] = [];
+  private credentialsProblem: string | null = null;
 
   constructor(
     private readonly cfg: BrokerConfig,
@@ -154,7 +155,9 @@ export class Broker implements Part {
   }
 
   health(): Health {
-    const h = this.tracker.get();
+    const base = this.tracker.get();
+    // Listening but nobody can log in is not "ok".
+    const h = base.state === 'ok' && this.credentialsProblem ? { ...base, state: 'degraded' as const, detail: this.credentialsProblem } : base;
     h.counters = { ...this.counters, clients: this.aedes?.connectedClients ?? 0, users: this.auth.size };
     return h;
   }
@@ -177,9 +180,11 @@ export class Broker implements Part {
   private reloadCredentials(): void {
     try {
       this.auth.load(readCredentials(this.cfg.credentialsFile));
+      this.credentialsProblem = this.auth.size === 0 ? `no users in ${this.cfg.credentialsFile}: every login is refused` : null;
       this.log.info({ users: this.auth.size, file: this.cfg.credentialsFile }, 'broker users loaded');
     } catch (e) {
       // Keep the users we had: a half-written or broken file must not lock everyone out.
+      this.credentialsProblem = `credentials file rejected (${(e as Error).message}); ${this.auth.size} earlier users kept`;
       this.log.error({ err: (e as Error).message }, 'credentials file rejected; keeping previous users');
     }
   }

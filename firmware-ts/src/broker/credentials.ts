@@ -2,7 +2,7 @@
 // "MQTT API": anonymous clients are refused, passwords are stored as scrypt hashes).
 import { Type, type Static } from '@sinclair/typebox';
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import { compile, formatFieldErrors } from '../schema/validator.js';
 import { OneOf, Strict } from '../schema/types.js';
 import { ROLES, type Role } from '../config/schema.js';
@@ -78,11 +78,25 @@ export function readCredentials(file: string): Credentials {
   return parseCredentials(text, file);
 }
 
-/** Atomic replace: write a temp file, fsync it, rename over the old one. Mode 0600. */
+/**
+ * Atomic replace: write a temp file, fsync it, rename over the old one. A new file
+ * is 0600; an existing one keeps its owner, group and mode, so `sudo vimgw user add`
+ * does not leave a root-owned file the gateway's own user cannot read.
+ */
 export function writeCredentials(file: string, creds: Credentials): void {
   const tmp = `${file}.tmp-${process.pid}`;
+  let old: { uid: number; gid: number; mode: number } | null = null;
+  try {
+    old = statSync(file);
+  } catch {
+    /* a new file */
+  }
   const fd = openSync(tmp, 'w', 0o600);
   try {
+    if (old) {
+      fchownSync(fd, old.uid, old.gid);
+      fchmodSync(fd, old.mode & 0o777);
+    }
     writeSync(fd, JSON.stringify(creds, null, 2) + '\n');
     fsyncSync(fd);
   } finally {

@@ -148,7 +148,6 @@ export const ConfigSchema = Strict(
     ),
     systemd: Strict(
       {
-        watchdogStoreCheckMs: Type.Integer({ default: 5000, minimum: 100, description: 'Store probe period' }),
         maxEventLoopLagMs: Type.Integer({ default: 2000, minimum: 10, description: 'Lag that withholds WATCHDOG=1' }),
       },
       { default: {} },

@@ -42,6 +42,17 @@ export class Store implements Part {
   }
 
   private reopenTimer: NodeJS.Timeout | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
+
+  /** Forgets command ids past their retention; a retry older than that is a new command. */
+  private pruneCommandIds(): number {
+    try {
+      return this.parts?.idempotency.prune(new Date(Date.now() - this.opts.idempotencyDays * 86_400_000)) ?? 0;
+    } catch (e) {
+      this.log.warn({ err: e }, 'pruning command ids failed');
+      return 0;
+    }
+  }
 
   /**
    * A journal that cannot be opened (SD card gone read-only, disk full at start)
@@ -86,7 +97,9 @@ export class Store implements Part {
       },
     );
     this.parts = { journal: new Journal(db, this.opts.vehicle, this.clock), outbox: new Outbox(db), idempotency: new IdempotencyTable(db), committer };
-    const pruned = this.parts.idempotency.prune(new Date(Date.now() - this.opts.idempotencyDays * 86_400_000));
+    const pruned = this.pruneCommandIds();
+    this.pruneTimer ??= setInterval(() => this.pruneCommandIds(), 86_400_000);
+    this.pruneTimer.unref();
     const { count, lastSeq } = this.parts.journal.stats();
     this.tracker.set('ok', `${count} records, last seq ${lastSeq}`);
     this.log.info({ file: this.path, records: count, lastSeq, prunedCommandIds: pruned }, 'journal open');
@@ -94,7 +107,9 @@ export class Store implements Part {
 
   async stop(): Promise<void> {
     if (this.reopenTimer) clearInterval(this.reopenTimer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.reopenTimer = null;
+    this.pruneTimer = null;
     if (!this.db || !this.parts) return;
     this.parts.committer.flush();
     try {
