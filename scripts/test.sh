@@ -27,4 +27,13 @@ export PATH="$PATH:/usr/sbin"
 [ -d node_modules ] || npm ci
 npm run build
 npm run lint
-npx vitest run "$@"
+mkdir -p var
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile=var/vitest.json "$@" || status=$?
+# One plain closing line, so CI can read the counts whatever the runner prints.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("var/vitest.json", "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' || true
+exit $status
