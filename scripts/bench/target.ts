@@ -5,6 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { Cleanup, onLines, track, waitExit } from './procs.js';
 import type { TargetReply, TargetRequest, TargetSample } from './target-protocol.js';
 
+/**
+ * glibc settings the gateway runs with: at most two malloc arenas, and a fixed mmap
+ * threshold so scrypt's 16 MiB login buffers are returned to the OS when freed
+ * instead of raising the threshold and staying in the heap.
+ */
+export const GATEWAY_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '1048576' };
+
 const SCRIPT = fileURLToPath(new URL('./gateway-target.js', import.meta.url));
 
 export class Target {
@@ -20,7 +27,8 @@ export class Target {
     configFile?: string,
   ) {
     const args = [SCRIPT, mode, ...(configFile ? [configFile] : [])];
-    this.child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    // The same allocator settings as systemd/vim-gateway.service and `npm start`, for both targets alike.
+    this.child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...GATEWAY_MALLOC_ENV } });
     track(cleanup, `${mode} target`, this.child);
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (d: string) => (this.errorOutput += d));

@@ -30,10 +30,18 @@ const validator = compile(CredentialsSchema);
 const PARAMS = { N: 16384, r: 8, p: 1 } as const;
 const KEYLEN = 32;
 
+// One scrypt at a time: each takes 16 MiB, and concurrent ones on libuv's threads
+// leave glibc arenas holding that memory long after a login storm (RSS on a Pi).
+let scryptChain: Promise<unknown> = Promise.resolve();
+
 function scrypt(password: string, salt: Buffer, opts: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scryptCb(password, salt, KEYLEN, { ...opts, maxmem: 64 * 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key))),
-  );
+  const run = () =>
+    new Promise<Buffer>((resolve, reject) =>
+      scryptCb(password, salt, KEYLEN, { ...opts, maxmem: 64 * 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key))),
+    );
+  const next = scryptChain.then(run, run);
+  scryptChain = next.catch(() => undefined);
+  return next;
 }
 
 export async function hashPassword(password: string): Promise<string> {

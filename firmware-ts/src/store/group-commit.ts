@@ -54,7 +54,7 @@ export class GroupCommitter {
       if (!this.scheduled) {
         this.scheduled = true;
         // setImmediate, not a microtask: lets all sockets' data in this poll phase join the batch.
-        setImmediate(() => this.flush());
+        setImmediate(() => this.flushOne());
       }
     });
   }
@@ -63,13 +63,23 @@ export class GroupCommitter {
     return this.queue.length;
   }
 
-  /** Runs everything queued now, synchronously (also used by stop()). */
-  flush(): void {
+  /**
+   * Runs one batch, then yields to the event loop before the next, so a burst of
+   * thousands of commands (tablets reconnecting and retrying) cannot stall every
+   * other client for the whole burst.
+   */
+  private flushOne(): void {
     this.scheduled = false;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      this.runBatch(batch);
+    this.runBatch(this.queue.splice(0, this.maxBatch));
+    if (this.queue.length > 0 && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flushOne());
     }
+  }
+
+  /** Runs everything queued now, synchronously (used by stop()). */
+  flush(): void {
+    while (this.queue.length > 0) this.runBatch(this.queue.splice(0, this.maxBatch));
   }
 
   private runBatch(batch: Pending<unknown>[]): void {
