@@ -100,7 +100,7 @@ export type NmeaSentence = RmcSentence | GgaSentence | GsaSentence | GsvSentence
 export interface NmeaParserCounters {
   parsed: number;
   proprietary: number; // $P... (u-blox PUBX, Garmin PGRM, Quectel PQ...), ignored
-  talker: number; // a talker that is not a GNSS we use (GI NavIC, IN, II, SD...), ignored
+  talker: number; // a talker we do not use (GI NavIC, II instruments, SD depth, AI AIS...), ignored
   unsupported: number; // a GNSS talker, a sentence we do not use (GST, TXT...)
   malformed: number; // no usable address field
 }
