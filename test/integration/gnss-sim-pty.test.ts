@@ -135,7 +135,16 @@ describe('GNSS simulator CLI', () => {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<{ code: number | null; stderr: string }>((r) => child.once('exit', (code) => r({ code, stderr })));
-    live.push({ stop: () => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')) });
+    // Cleanup after a failed test: SIGTERM first, so the CLI takes its socat down with it; SIGKILL only if it hangs.
+    live.push({
+      stop: async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+        child.kill('SIGTERM');
+        await exited;
+        clearTimeout(timer);
+      },
+    });
     return { child, exited };
   }
 
