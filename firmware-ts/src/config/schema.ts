@@ -49,6 +49,29 @@ const Modem = Strict(
     enabled: Type.Boolean({ default: true }),
     port: PortUri,
     baud: OneOf(BAUD_RATES, { default: 115200 }),
+    vendor: OneOf(['auto', 'quectel', 'simcom', 'generic'] as const, {
+      default: 'auto',
+      description: 'Module family for vendor extras (Quectel EC25/EG25, SIMCom SIM7600); auto reads AT+CGMI/AT+CGMM; generic uses 27.007 only',
+    }),
+    pollIntervalS: Type.Number({
+      default: 10,
+      minimum: 0.01,
+      maximum: 3600,
+      description: 'Seconds between status polls (SIM, signal, registration, operator)',
+    }),
+    notRegisteredMinutes: Type.Number({
+      default: 5,
+      minimum: 0.001,
+      maximum: 1440,
+      description: 'Minutes without network registration (SIM ready) before the recovery ladder takes its next step',
+    }),
+    powerGpio: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1023,
+        description: "Offset on devices.gpio's chip of the line that power-cycles the modem, the ladder's last step; absent: the ladder ends at AT+CFUN=1,1",
+      }),
+    ),
   },
   { description: 'Cellular modem, 3GPP TS 27.007 AT commands' },
 );

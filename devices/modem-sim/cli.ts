@@ -1,0 +1,83 @@
+// `node devices/modem-sim --pty /tmp/vim-modem [options]`: runs the modem simulator
+// standalone on a pseudo-terminal (socat), so the gateway opens
+// serial:///tmp/vim-modem exactly as it opens /dev/vim-modem in the van. Received SMS
+// are printed as JSON lines on stdout. Runs until SIGINT/SIGTERM. A bad argument
+// prints an error naming it and exits 64 (EX_USAGE).
+import { parseArgs } from 'node:util';
+import { ModemSim, type SimModemState } from './modem-sim.js';
+import { hostModemOnPty } from './pty.js';
+
+const USAGE = `usage: node devices/modem-sim --pty PATH [options]
+
+  --pty PATH           where the modem appears (a driver opens serial://PATH)
+  --sim ready|absent|pin   SIM state at start (default ready)
+  --reg N              27.007 <stat> once on the network: 1 home, 5 roaming, 2 searching, 3 denied (default 1)
+  --csq N              27.007 +CSQ <rssi>, 0..31 or 99 (default 20)
+  --operator NAME      operator long name (default "TR TURKCELL")
+  --reenumerate-ms N   time off the bus after AT+CFUN=1,1 (default 1000)
+  --help               this text`;
+
+export class UsageError extends Error {}
+
+function intArg(name: string, v: string | undefined, lo: number, hi: number, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!/^\d{1,6}$/.test(v) || Number(v) < lo || Number(v) > hi) throw new UsageError(`--${name}: must be an integer ${lo}..${hi}`);
+  return Number(v);
+}
+
+export function parseCli(argv: string[]): { pty: string; state: Partial<SimModemState>; reenumerateMs: number } | null {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        pty: { type: 'string' }, sim: { type: 'string' }, reg: { type: 'string' }, csq: { type: 'string' },
+        operator: { type: 'string' }, 'reenumerate-ms': { type: 'string' }, help: { type: 'boolean' },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (values.help) return null;
+  const pty = values.pty;
+  if (typeof pty !== 'string' || !pty.startsWith('/')) throw new UsageError('--pty: an absolute path is required, e.g. --pty /tmp/vim-modem');
+  const sim = (values.sim as string | undefined) ?? 'ready';
+  if (sim !== 'ready' && sim !== 'absent' && sim !== 'pin') throw new UsageError('--sim: must be ready, absent or pin');
+  const csq = intArg('csq', values.csq as string | undefined, 0, 99, 20);
+  if (csq > 31 && csq !== 99) throw new UsageError('--csq: must be 0..31 or 99');
+  const operator = (values.operator as string | undefined) ?? 'TR TURKCELL';
+  if (!/^[\x20-\x21\x23-\x7e]{1,32}$/.test(operator)) throw new UsageError('--operator: 1-32 printable ASCII characters, no quotes');
+  return {
+    pty,
+    state: { sim, regStat: intArg('reg', values.reg as string | undefined, 0, 10, 1), csq, operator },
+    reenumerateMs: intArg('reenumerate-ms', values['reenumerate-ms'] as string | undefined, 0, 60_000, 1000),
+  };
+}
+
+async function main(): Promise<void> {
+  let cfg: ReturnType<typeof parseCli>;
+  try {
+    cfg = parseCli(process.argv.slice(2));
+  } catch (e) {
+    console.error(`modem-sim: ${(e as Error).message}\n\n${USAGE}`);
+    process.exit(64);
+  }
+  if (!cfg) {
+    console.log(USAGE);
+    return;
+  }
+  const sim = new ModemSim({ state: cfg.state, reenumerateMs: cfg.reenumerateMs });
+  sim.on('sms', (m) => console.log(JSON.stringify({ sms: { number: m.number, text: m.text, encoding: m.encoding, ref: m.ref } })));
+  sim.on('unplugged', ({ replugInMs }) => console.error(`modem-sim: re-enumerating, back in ${replugInMs} ms`));
+  const host = await hostModemOnPty(cfg.pty, sim, (e) => console.error(`modem-sim: could not come back: ${e.message}`));
+  console.error(`modem-sim: Quectel EC25 on ${cfg.pty} (open serial://${cfg.pty}?baud=115200)`);
+  const quit = (): void => {
+    sim.dispose();
+    void host.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', quit);
+  process.once('SIGTERM', quit);
+}
+
+await main();
