@@ -97,7 +97,7 @@ export const NOTES: Record<string, string> = {
     "How long aedes waits for a slow client's socket to drain before it disconnects that client, so that one stalled tablet cannot freeze delivery to the others.",
   'broker.limits': 'Per-role limits, applied to each client connection.',
   ...ROLE_LIMIT_NOTES,
-  devices: 'The van\'s hardware. The drivers are planned: these fields are validated today, but nothing reads them yet.',
+  devices: 'The van\'s hardware. The GNSS and modem drivers run today; printers, the display, the card terminal and GPIO are validated but their drivers are planned. A `sim://NAME` port runs the in-process simulator from `devices/`.',
   'devices.gnss': '; absent means no GNSS receiver.',
   'devices.gnss.enabled': 'Whether the device is used.',
   'devices.gnss.port': 'Transport URI: ',

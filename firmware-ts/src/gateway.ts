@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { logbookCommands } from './api/commands/logbook.js';
 import { CommandPath } from './api/command-path.js';
+import { DeviceStatePublisher } from './api/device-state.js';
 import { StatePublisher, type GatewaySnapshot } from './api/state-publisher.js';
+import { buildDevices, type Devices } from './device-parts.js';
+import type { GnssFix } from './drivers/gnss/gnss-state.js';
 import { Broker } from './broker/broker.js';
 import type { Config } from './config/schema.js';
 import { worstOf, type Health, type Part } from './lifecycle.js';
@@ -21,6 +24,7 @@ export class Gateway {
   readonly commands: CommandPath;
   readonly broker: Broker;
   readonly state: StatePublisher;
+  readonly devices: Devices;
   private readonly order: Part[];
   private started: Part[] = [];
   private startedAt = new Date().toISOString();
@@ -41,8 +45,18 @@ export class Gateway {
     this.broker = new Broker(config.broker, this.commands, partLogger(log, 'broker'));
     this.commands.attach(this.broker);
     this.commands.register(logbookCommands(this.broker));
+    this.devices = buildDevices(config.devices, log, {
+      gnss: {
+        publish: (state) => this.publishRetained('vim/state/gnss', state),
+        trackPoint: (fix) => this.recordTrackPoint(fix),
+        clockAgrees: () => this.clock.markGnssSynced?.(),
+      },
+      modemState: (state) => this.publishRetained('vim/state/modem', state),
+    });
     this.state = new StatePublisher(this.broker, () => this.snapshot(), partLogger(log, 'state'));
-    this.order = [this.store, this.settings, this.broker, this.state];
+    const deviceState = new DeviceStatePublisher(this.broker, this.devices.parts, partLogger(log, 'devices'));
+    // Devices start after the broker (they publish) and stop before it.
+    this.order = [this.store, this.settings, this.broker, ...this.devices.parts, deviceState, this.state];
   }
 
   async start(): Promise<void> {
@@ -69,6 +83,21 @@ export class Gateway {
       }
     }
     this.started = [];
+  }
+
+  private publishRetained(topic: string, value: unknown): void {
+    this.broker.publish(topic, JSON.stringify(value), { retain: true, qos: 0 }).catch((e: unknown) => this.log.warn({ err: e, topic }, 'state not published'));
+  }
+
+  /** A GNSS track point: class `track`, first to go under disk pressure (DESIGN.md "Store"). */
+  private recordTrackPoint(fix: GnssFix): void {
+    const { time, mode, altMSL, speed, track, hdop, satellitesUsed } = fix;
+    // 1e-7 degrees is about 1 cm: more digits are float noise, not precision.
+    const lat = fix.lat === null ? null : Math.round(fix.lat * 1e7) / 1e7;
+    const lon = fix.lon === null ? null : Math.round(fix.lon * 1e7) / 1e7;
+    this.store
+      .transact((tx) => tx.journal.append({ type: 'gnss.track', class: 'track', payload: { time, mode, lat, lon, altMSL, speed, track, hdop, satellitesUsed } }))
+      .catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'track point not stored'));
   }
 
   parts(): Record<string, Health> {

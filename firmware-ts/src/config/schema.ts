@@ -40,6 +40,9 @@ const Gnss = Strict(
     port: PortUri,
     baud: OneOf(BAUD_RATES, { default: 9600 }),
     staleAfterS: Type.Number({ default: 5, exclusiveMinimum: 0, description: 'A fix older than this is stale' }),
+    publishIntervalMs: Type.Integer({ default: 1000, minimum: 100, description: 'Most frequent vim/state/gnss publish' }),
+    trackMinDistanceM: Type.Number({ default: 50, exclusiveMinimum: 0, description: 'A track point every this many metres while moving' }),
+    trackMaxIntervalS: Type.Number({ default: 30, exclusiveMinimum: 0, description: 'A track point at least this often while moving; none while parked' }),
   },
   { description: 'GNSS receiver, NMEA 0183' },
 );

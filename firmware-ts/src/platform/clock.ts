@@ -10,7 +10,12 @@ export interface Clock {
   monoMs(): number;
   quality(): ClockQuality;
   readonly bootId: string;
+  /** The GNSS driver found the system clock within tolerance of GNSS time. */
+  markGnssSynced?(): void;
 }
+
+/** How long a GNSS check vouches for the clock: a Pi's oscillator drifts seconds per day, not minutes. */
+const GNSS_TRUST_MS = 6 * 3600_000;
 
 /** systemd-timesyncd touches this file once the clock is NTP-synchronized. */
 const TIMESYNC_FLAG = '/run/systemd/timesync/synchronized';
@@ -43,6 +48,6 @@ export class SystemClock implements Clock {
     const t = this.monoMs();
     if (t - this.ntpCache.at > 1000) this.ntpCache = { at: t, synced: existsSync(this.ntpFlag) };
     if (this.ntpCache.synced) return 'ntp';
-    return this.gnssSetAt === null ? 'unsynced' : 'gnss';
+    return this.gnssSetAt !== null && t - this.gnssSetAt < GNSS_TRUST_MS ? 'gnss' : 'unsynced';
   }
 }
