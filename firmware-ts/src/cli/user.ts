@@ -23,17 +23,22 @@ function credentialsFile(a: UserArgs): string {
   return r.config.broker.credentialsFile;
 }
 
-async function readPassword(fromStdin: boolean): Promise<string> {
-  if (fromStdin || !process.stdin.isTTY) return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
-  // Interactive: read a line without echo.
+/** Reads a secret: a line from stdin when it is not a terminal, else a prompt without echo. */
+export async function readSecret(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
   const { createInterface } = await import('node:readline');
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => {};
-  process.stderr.write('password: ');
+  process.stderr.write(prompt);
   const pw = await new Promise<string>((resolve) => rl.question('', resolve));
   rl.close();
   process.stderr.write('\n');
   return pw;
+}
+
+async function readPassword(fromStdin: boolean): Promise<string> {
+  if (fromStdin) return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+  return readSecret('password: ');
 }
 
 export async function userCommand(a: UserArgs): Promise<number> {

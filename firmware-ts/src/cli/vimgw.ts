@@ -3,8 +3,10 @@
 // scripts, exit codes per cli/output.ts.
 import { parseArgs } from 'node:util';
 import { configCheck } from './config-check.js';
+import { gnssReplay } from './gnss-replay.js';
+import { gnssWatch } from './gnss-watch.js';
 import { EXIT, UsageError } from './output.js';
-import { userCommand } from './user.js';
+import { readSecret, userCommand } from './user.js';
 
 const HELP = `usage: vimgw <command> [options]
 
@@ -13,6 +15,9 @@ commands:
   user add NAME --role ROLE [--password-stdin] [--file F | --config F]
   user list [--json] [--file F | --config F]
   user remove NAME [--file F | --config F]
+  gnss replay FILE [--json]             a recorded NMEA log through the driver's parser, one fix per line
+  gnss watch [--count N] [--json] [--url U] [--user U]
+                                        follow vim/state/gnss (password from $VIMGW_PASSWORD or a prompt)
 
 roles: staff, kiosk, display, maintenance
 exit codes: 0 ok, 1 failed, 2 degraded, 64 usage error, 78 invalid config`;
@@ -29,6 +34,10 @@ async function run(argv: string[]): Promise<number> {
       file: { type: 'string' },
       config: { type: 'string', short: 'c' },
       help: { type: 'boolean', short: 'h' },
+      count: { type: 'string' },
+      url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+      user: { type: 'string', default: 'bakim' },
+      timeout: { type: 'string', default: '10' },
     },
   });
   const [cmd, sub, arg] = positionals;
@@ -50,6 +59,24 @@ async function run(argv: string[]): Promise<number> {
         config: values.config,
         json: values.json,
       });
+    case 'gnss':
+      if (sub === 'replay') {
+        if (!arg) throw new UsageError('gnss replay: FILE is required');
+        return gnssReplay(arg, values.json);
+      }
+      if (sub === 'watch') {
+        const timeoutS = Number(values.timeout);
+        if (!(timeoutS > 0)) throw new UsageError('--timeout: must be a positive number of seconds');
+        return gnssWatch({
+          url: values.url,
+          user: values.user,
+          password: process.env.VIMGW_PASSWORD ?? (await readSecret('password: ')),
+          count: values.count === undefined ? null : Number(values.count),
+          json: values.json,
+          timeoutS,
+        });
+      }
+      throw new UsageError('gnss: expected "replay FILE" or "watch"');
     default:
       throw new UsageError(`unknown command "${cmd}"`);
   }
