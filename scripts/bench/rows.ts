@@ -21,6 +21,7 @@ export interface Measured {
   gatewayWarnings: number;
   journal: JournalResult;
   startup: StartupResult;
+  nmea: { ours: number; gps: number; nmeaSimple: number; sentences: number; allocBytesPerSentence: number };
 }
 
 export interface Round {
@@ -200,5 +201,18 @@ export function buildRows(m: Measured): Row[] {
       },
       badExit ? `the gateway exited ${badExit.exitCode} on SIGTERM` : undefined,
     ),
+    {
+      id: 'e',
+      measure: `NMEA sentences/s, bytes to fix (${fmtNum(m.nmea.sentences)} mixed)`,
+      ours: m.nmea.ours,
+      anchorName: m.nmea.gps > m.nmea.nmeaSimple ? 'gps (npm)' : 'nmea-simple (npm)',
+      anchor: Math.max(m.nmea.gps, m.nmea.nmeaSimple),
+      unit: '/s',
+      target: { kind: 'ratio-min', value: 2 },
+      note:
+        `issue 3: framer with mandatory checksum, parser and epoch state from raw bytes, against the faster npm parser given ` +
+        `ready-split lines (gps ${fmtNum(m.nmea.gps)}/s, nmea-simple ${fmtNum(m.nmea.nmeaSimple)}/s); sentences per CPU-second, ` +
+        `best of interleaved rounds; ${m.nmea.allocBytesPerSentence.toFixed(0)} bytes allocated per sentence, most of it the sentence string itself`,
+    },
   ];
 }

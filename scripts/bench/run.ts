@@ -11,6 +11,7 @@ import { addUser } from '../../firmware-ts/src/broker/credentials.js';
 import { durableRun } from './durable.js';
 import { echoRun, plainEcho, staffEcho } from './echo.js';
 import { journalBench } from './journal.js';
+import { benchNmeaParse } from './nmea-parse.js';
 import type { LoadOptions, LoadResult } from './load.js';
 import { startMosquitto } from './mosquitto.js';
 import { Cleanup, tempRoot } from './procs.js';
@@ -151,6 +152,9 @@ async function measure(opts: Options, cleanup: Cleanup): Promise<Measured> {
   progress('(d) start to ready');
   const startup = await startupBench(root, credentialsFile, 3, cleanup);
 
+  progress('(e) NMEA parsing, 100,000 sentences');
+  const nmea = await benchNmeaParse();
+
   return {
     clients: opts.clients,
     mosquittoVersion: mosquitto.version,
@@ -163,6 +167,7 @@ async function measure(opts: Options, cleanup: Cleanup): Promise<Measured> {
     gatewayWarnings: gateway.warnings.length,
     journal,
     startup,
+    nmea,
   };
 }
 
