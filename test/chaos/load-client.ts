@@ -148,6 +148,8 @@ export class LoadClient {
       this.requeuePending();
       // Subscribe first: an answer published before the subscription would be lost.
       c.subscribe(this.replyTopic, { qos: 1 }, (err, granted) => {
+        // The gateway killed mid-SUBSCRIBE closes the connection: the next connect subscribes again.
+        if (err && /connection closed|client disconnecting/i.test(err.message)) return;
         if (err || !granted || granted[0]?.qos === 128) {
           this.ledger.violations.push(`${this.clientId}: reply subscription refused (${err?.message ?? JSON.stringify(granted)})`);
           return;
