@@ -1,0 +1,167 @@
+// A simulated ESC/POS receipt printer (an Epson TM-T20-like 80 mm printer) on the
+// far end of a sim:// link, a TCP socket (port 9100) or a pty. It decodes what it
+// receives into documents (one per cut), answers DLE EOT in real time, and plays the
+// ways a real one stops: paper out, paper near end, cover open, offline, a back
+// channel that answers garbage or nothing, and an unplug. While it cannot print it
+// holds the data, as a real printer's receive buffer does, and prints it afterwards.
+import { EventEmitter } from 'node:events';
+import { encodeStatus, type StatusBits } from '../../firmware-ts/src/drivers/printer/escpos.js';
+import type { SimPort, Simulator } from '../../firmware-ts/src/transport/sim-link.js';
+import { EscPosTokenizer, type Cmd } from './escpos-parse.js';
+import { EPSON_TABLES, Page, type CodeTables, type PrintedDocument } from './page.js';
+
+export type { PrintedDocument, Item, Span } from './page.js';
+export type Paper = 'ok' | 'near-end' | 'out';
+/** How the back channel behaves: real status bytes, nothing (a write-only USB printer), or noise. */
+export type Answers = 'status' | 'silent' | 'garbage';
+
+export interface PrinterSimOptions {
+  /** ESC t n -> code page this model has (default: 13 CP857, 48 CP1254). */
+  codeTables?: CodeTables;
+  answers?: Answers;
+}
+
+export interface PrinterSimEvents {
+  document: [PrintedDocument];
+  query: [number];
+}
+
+export class PrinterSim extends EventEmitter<PrinterSimEvents> implements Simulator {
+  readonly documents: PrintedDocument[] = [];
+  /** Every byte received, in order (for tests that also look at the raw stream). */
+  readonly received: Buffer[] = [];
+  readonly counters = { attaches: 0, refused: 0, bytes: 0, statusQueries: 0, unknownCommands: 0 };
+  paper: Paper = 'ok';
+  coverOpen = false;
+  offline = false;
+  answers: Answers;
+  private unplugged = false;
+  private readonly ports = new Set<SimPort>();
+  private readonly page: Page;
+  private held: Cmd[] = [];
+
+  constructor(opts: PrinterSimOptions = {}) {
+    super();
+    this.answers = opts.answers ?? 'status';
+    this.page = new Page(opts.codeTables ?? EPSON_TABLES, (doc) => {
+      this.documents.push(doc);
+      this.emit('document', doc);
+    });
+  }
+
+  attach(port: SimPort, _params: Record<string, string>): void {
+    if (this.unplugged) {
+      this.counters.refused++;
+      throw Object.assign(new Error('printer unplugged'), { code: 'ENOENT' });
+    }
+    this.counters.attaches++;
+    this.ports.add(port);
+    const tok = new EscPosTokenizer();
+    port.on('data', (d) => this.receive(tok, d, port));
+    port.on('close', () => this.ports.delete(port));
+  }
+
+  /** True when it would put ink on paper now. */
+  get printable(): boolean {
+    return this.paper !== 'out' && !this.coverOpen && !this.offline;
+  }
+
+  /** The DLE EOT status bits of the current state. */
+  bits(): StatusBits {
+    return {
+      offline: !this.printable,
+      coverOpen: this.coverOpen,
+      paperStop: this.paper === 'out',
+      error: false,
+      paperNearEnd: this.paper !== 'ok',
+      paperEnd: this.paper === 'out',
+    };
+  }
+
+  setPaper(p: Paper): void {
+    this.paper = p;
+    this.resume();
+  }
+
+  setCover(open: boolean): void {
+    this.coverOpen = open;
+    this.resume();
+  }
+
+  setOffline(off: boolean): void {
+    this.offline = off;
+    this.resume();
+  }
+
+  /** Sends bytes nobody asked for (a confused device on the printer's port). */
+  babble(bytes: Buffer | string): void {
+    for (const p of this.ports) p.write(bytes);
+  }
+
+  /** Pulls the cable: open links drop, new ones are refused until replug(). */
+  unplug(): void {
+    this.unplugged = true;
+    for (const p of this.ports) p.unplug();
+    this.ports.clear();
+  }
+
+  replug(): void {
+    this.unplugged = false;
+  }
+
+  get isUnplugged(): boolean {
+    return this.unplugged;
+  }
+
+  /** Commands held while the printer could not print. */
+  get heldCommands(): number {
+    return this.held.length;
+  }
+
+  /** Unknown command bytes seen so far (hex), for tests. */
+  get unknownCommands(): string[] {
+    return this.page.unknown;
+  }
+
+  private receive(tok: EscPosTokenizer, chunk: Buffer, port: SimPort): void {
+    this.received.push(Buffer.from(chunk));
+    this.counters.bytes += chunk.length;
+    for (const c of tok.push(chunk)) {
+      if (c.k === 'status') {
+        this.answer(port, c.n);
+        continue;
+      }
+      if (c.k === 'unknown') this.counters.unknownCommands++;
+      if (this.printable && this.held.length === 0) this.page.apply(c);
+      else this.held.push(c);
+    }
+  }
+
+  /** DLE EOT n: answered at once, even while offline (that is the point of it). */
+  private answer(port: SimPort, n: number): void {
+    this.counters.statusQueries++;
+    this.emit('query', n);
+    if (this.answers === 'silent') return;
+    if (this.answers === 'garbage') {
+      port.write(Buffer.from([0xff, 0x3f, 0x41]));
+      return;
+    }
+    if (n === 1 || n === 2 || n === 4) port.write(Buffer.from([encodeStatus(n, this.bits())]));
+    else if (n === 3) port.write(Buffer.from([0x12])); // n=3 error cause: none
+  }
+
+  private resume(): void {
+    if (!this.printable) return;
+    const held = this.held;
+    this.held = [];
+    for (const c of held) this.page.apply(c);
+  }
+}
+
+/** Decodes a whole byte stream (e.g. a file a file:// printer wrote) into documents. */
+export function decodeEscPos(bytes: Buffer, opts: { codeTables?: CodeTables } = {}): PrintedDocument[] {
+  const docs: PrintedDocument[] = [];
+  const page = new Page(opts.codeTables ?? EPSON_TABLES, (d) => docs.push(d));
+  for (const c of new EscPosTokenizer().push(bytes)) page.apply(c);
+  return docs;
+}
