@@ -44,6 +44,21 @@ describe('config precedence', () => {
     expect(r.errors).toContainEqual({ path: 'devices.gnss.baud', message: 'must be one of 4800, 9600, 38400, 115200' });
   });
 
+  it('checks device ports as the transport will parse them, naming the field', () => {
+    const r = parseConfig(
+      JSON.stringify({ devices: { gnss: { port: 'tcp://host' }, modem: { port: 'serial:///dev/vim-modem?baud=9600', baud: 115200 }, printers: [{ name: 'desk', port: 'sim://Bad_Name' }] } }),
+      null,
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toEqual([
+      { path: 'devices.gnss.port', message: 'tcp://host: port must be 1-65535' },
+      { path: 'devices.modem.port', message: '?baud=9600 contradicts devices.modem.baud (115200); set the speed in one place' },
+      { path: 'devices.printers[0].port', message: 'sim://Bad_Name: name must name a simulator, e.g. sim://gnss' },
+    ]);
+    expect(parseConfig(JSON.stringify({ devices: { gnss: { port: 'serial:///dev/vim-gnss?baud=4800', baud: 4800 } } }), null).ok).toBe(true);
+  });
+
   it('refuses prototype-polluting override names', () => {
     const r = parseConfig('{}', null, { VIM_CFG____proto____x: '1' });
     expect(r.ok).toBe(false);

@@ -67,11 +67,14 @@ async function run(argv: string[]): Promise<number> {
       if (sub === 'watch') {
         const timeoutS = Number(values.timeout);
         if (!(timeoutS > 0)) throw new UsageError('--timeout: must be a positive number of seconds');
+        const count = values.count === undefined ? null : Number(values.count);
+        // Arguments first: a usage error must not ask for a password.
+        if (count !== null && (!Number.isInteger(count) || count < 1)) throw new UsageError('--count: must be a positive integer');
         return gnssWatch({
           url: values.url,
           user: values.user,
           password: process.env.VIMGW_PASSWORD ?? (await readSecret('password: ')),
-          count: values.count === undefined ? null : Number(values.count),
+          count,
           json: values.json,
           timeoutS,
         });

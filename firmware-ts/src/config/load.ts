@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { compile, type FieldError } from '../schema/validator.js';
+import { parseTransportUri, TransportUriError } from '../transport/uri.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 export const EX_CONFIG = 78; // sysexits.h EX_CONFIG: systemd does not restart-loop on it
@@ -54,6 +55,35 @@ function resolvePaths(cfg: Config, baseDir: string): Config {
   return cfg;
 }
 
+/**
+ * Device ports are transport URIs: the schema checks their scheme, this checks the
+ * rest exactly as the transport will parse them, so a bad port is a config error
+ * (exit 78) and not a crash at start. A `?baud=` that contradicts the device's
+ * `baud` field is refused rather than silently winning.
+ */
+function checkDevicePorts(cfg: Config): FieldError[] {
+  const d = cfg.devices;
+  const ports: [string, string, number | undefined][] = [];
+  if (d.gnss) ports.push(['devices.gnss.port', d.gnss.port, d.gnss.baud]);
+  if (d.modem) ports.push(['devices.modem.port', d.modem.port, d.modem.baud]);
+  if (d.display) ports.push(['devices.display.port', d.display.port, d.display.baud]);
+  if (d.terminal) ports.push(['devices.terminal.port', d.terminal.port, undefined]);
+  d.printers.forEach((p, i) => ports.push([`devices.printers[${i}].port`, p.port, undefined]));
+  const errors: FieldError[] = [];
+  for (const [path, uri, baud] of ports) {
+    try {
+      const t = parseTransportUri(uri, baud === undefined ? {} : { baud });
+      if (t.kind === 'serial' && baud !== undefined && t.baud !== baud) {
+        errors.push({ path, message: `?baud=${t.baud} contradicts ${path.replace(/\.port$/, '.baud')} (${baud}); set the speed in one place` });
+      }
+    } catch (e) {
+      if (!(e instanceof TransportUriError)) throw e;
+      errors.push({ path, message: `${uri}: ${e.field} ${e.message.slice(e.message.lastIndexOf(": ") + 2)}` });
+    }
+  }
+  return errors;
+}
+
 export function parseConfig(text: string, file: string | null, env: NodeJS.ProcessEnv = {}): ConfigResult {
   let doc: unknown;
   try {
@@ -67,6 +97,8 @@ export function parseConfig(text: string, file: string | null, env: NodeJS.Proce
   const envErrors = applyEnvOverrides(doc as Record<string, unknown>, env);
   const r = validator.check(doc);
   if (!r.ok || envErrors.length) return { ok: false, file, errors: [...envErrors, ...(r.ok ? [] : r.errors)] };
+  const portErrors = checkDevicePorts(r.value);
+  if (portErrors.length) return { ok: false, file, errors: portErrors };
   return { ok: true, file, config: resolvePaths(r.value, file ? dirname(resolve(file)) : process.cwd()) };
 }
 
