@@ -82,11 +82,11 @@ async function main(): Promise<void> {
   if (cfg.tcp !== null) {
     const host = await hostOnTcp(sim, cfg.tcp, cfg.host);
     console.error(`printer-sim: ESC/POS printer on ${cfg.host}:${host.port} (open tcp://${cfg.host}:${host.port})`);
-    stop = host.stop;
+    stop = () => host.stop();
   } else {
     const host = await hostOnPty(cfg.pty!, sim);
     console.error(`printer-sim: ESC/POS printer on ${cfg.pty} (open serial://${cfg.pty})`);
-    stop = host.stop;
+    stop = () => host.stop();
   }
   const quit = (): void => void stop().then(() => process.exit(0));
   process.once('SIGINT', quit);
