@@ -110,6 +110,33 @@ describe('the gateway process', () => {
     expect((r2 as { stderr: string }).stderr).toContain('is not valid JSON');
   });
 
+  it('stops in order on SIGINT (Ctrl-C) too, exit 0', async () => {
+    const dir = tempDir();
+    await writeUsers(join(dir, 'users.json'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ dataDir: 'data', log: { pretty: 'never' }, broker: { tcp: { port: 0 }, credentialsFile: 'users.json' } }));
+    const child = spawn(process.execPath, [MAIN, '--config', join(dir, 'config.json')], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(child);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(() => out.includes('gateway ready'), 10_000, 'ready');
+    child.kill('SIGINT');
+    expect(await exitOf(child)).toBe(0);
+    expect(out).toContain('"signal":"SIGINT"');
+    expect(out).toContain('"msg":"stopped"');
+  });
+
+  it('does not limp on when a part cannot start: it logs why and exits non-zero for systemd to restart it', async () => {
+    const dir = tempDir();
+    await writeUsers(join(dir, 'users.json'));
+    writeFileSync(join(dir, 'cert.pem'), 'not a certificate');
+    writeFileSync(join(dir, 'key.pem'), 'not a key');
+    const cfg = { dataDir: 'data', log: { pretty: 'never' }, broker: { tcp: { port: 0 }, tls: { port: 0, certFile: 'cert.pem', keyFile: 'key.pem' }, credentialsFile: 'users.json' } };
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
+    const r = await run(process.execPath, [MAIN, '--config', join(dir, 'config.json')], { timeout: 15_000 }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    expect((r as { code: number }).code).toBe(70);
+    expect((r as { stderr: string }).stderr).toMatch(/start failed: .*(PEM|certificate|key)/i);
+  });
+
   it('exits 64 on an unknown argument', async () => {
     const r = await run(process.execPath, [MAIN, '--frobnicate']).catch((e: { code: number; stderr: string }) => e);
     expect((r as { code: number }).code).toBe(64);
