@@ -44,4 +44,19 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX commands_created ON commands(created_at);
   `,
+  // 2: print jobs, saved (fsynced) before a byte goes to a printer and marked done after.
+  `
+  CREATE TABLE print_jobs (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT, -- save order: jobs print in it
+    id          TEXT NOT NULL UNIQUE,
+    printer     TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    bytes       BLOB NOT NULL,
+    copies      INTEGER NOT NULL,
+    reprint_of  TEXT,
+    done_at     TEXT
+  );
+  CREATE INDEX print_jobs_pending ON print_jobs(printer, seq) WHERE done_at IS NULL;
+  `,
 ];

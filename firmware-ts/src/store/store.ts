@@ -10,6 +10,7 @@ import { GroupCommitter } from './group-commit.js';
 import { IdempotencyTable } from './idempotency.js';
 import { Journal } from './journal.js';
 import { Outbox } from './outbox.js';
+import { PrintJobsTable } from './print-jobs-table.js';
 
 export interface StoreOptions {
   dataDir: string;
@@ -23,12 +24,13 @@ export interface StoreOptions {
 export interface Tx {
   journal: Journal;
   idempotency: IdempotencyTable;
+  printJobs: PrintJobsTable;
 }
 
 export class Store implements Part {
   readonly name = 'store';
   private db: Db | null = null;
-  private parts: { journal: Journal; outbox: Outbox; idempotency: IdempotencyTable; committer: GroupCommitter } | null = null;
+  private parts: { journal: Journal; outbox: Outbox; idempotency: IdempotencyTable; printJobs: PrintJobsTable; committer: GroupCommitter } | null = null;
   private readonly tracker = new HealthTracker();
 
   constructor(
@@ -96,7 +98,13 @@ export class Store implements Part {
         if (okUnits > 0) this.onWriteSuccess();
       },
     );
-    this.parts = { journal: new Journal(db, this.opts.vehicle, this.clock), outbox: new Outbox(db), idempotency: new IdempotencyTable(db), committer };
+    this.parts = {
+      journal: new Journal(db, this.opts.vehicle, this.clock),
+      outbox: new Outbox(db),
+      idempotency: new IdempotencyTable(db),
+      printJobs: new PrintJobsTable(db),
+      committer,
+    };
     const pruned = this.pruneCommandIds();
     this.pruneTimer ??= setInterval(() => this.pruneCommandIds(), 86_400_000);
     this.pruneTimer.unref();
@@ -148,7 +156,7 @@ export class Store implements Part {
     const parts = this.parts;
     if (!parts) throw new StoreError('STORE_UNAVAILABLE', 'the store is not open');
     try {
-      return work({ journal: parts.journal, idempotency: parts.idempotency });
+      return work(this.txOf(parts));
     } catch (e) {
       throw classifyStoreError(e) ?? e;
     }
@@ -157,8 +165,12 @@ export class Store implements Part {
   transact<T>(work: (tx: Tx) => T): Promise<T> {
     const parts = this.parts;
     if (!parts) return Promise.reject(new StoreError('STORE_UNAVAILABLE', 'the store is not open'));
-    const tx: Tx = { journal: parts.journal, idempotency: parts.idempotency };
+    const tx = this.txOf(parts);
     return parts.committer.submit(() => work(tx));
+  }
+
+  private txOf(parts: NonNullable<Store['parts']>): Tx {
+    return { journal: parts.journal, idempotency: parts.idempotency, printJobs: parts.printJobs };
   }
 
   /** True while the journal is open and answers a read (the systemd watchdog's store check). */
