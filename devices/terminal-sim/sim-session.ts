@@ -226,7 +226,10 @@ export class SimSession {
     if (!(await this.call(apdu(CMD.statusInfo, si)))) return;
     this.sim.ledger.add({ kind, amountKurus: kurus, receiptNo, trace });
     this.sim.last = { statusInfo: si, kind, amountKurus: kurus, receiptNo, trace };
-    if (b.mode === 'drop-after-authorize') return this.sim.unplug();
+    if (b.mode === 'drop-after-authorize') {
+      await sleep(5); // let the serial ACK of the ECR's 80 00 leave first, as a real PT's UART would
+      return this.sim.unplug();
+    }
     await this.pause();
     await this.call(apdu(CMD.completion));
   }

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { HealthTracker, type Health, type Part } from '../../lifecycle.js';
 import { Transport } from '../../transport/transport.js';
 import type { Apdu } from './apdu.js';
+import { bcdDigits, parseBmps } from './bmp.js';
 import * as cmd from './commands.js';
 import { ExchangeError, runExchange, type ExchangeOutcome } from './exchange.js';
 import type { TerminalConfig, TerminalDriverDeps, TerminalState } from './options.js';
@@ -106,17 +107,20 @@ export class ZvtTerminal implements Part, PaymentTerminal {
 
   // ---- PaymentTerminal --------------------------------------------------------
 
-  sale(amountKurus: number, opts: OperationOptions = {}): Promise<PaymentResult> {
+  async sale(amountKurus: number, opts: OperationOptions = {}): Promise<PaymentResult> {
     this.checkAmount(amountKurus);
     this.counters.sales++;
     return this.money('sale', cmd.authorization(amountKurus, this.config.currency), opts);
   }
 
-  reverse(receiptNo: number, opts: OperationOptions = {}): Promise<PaymentResult> {
+  async reverse(receiptNo: number, opts: OperationOptions = {}): Promise<PaymentResult> {
+    if (!Number.isInteger(receiptNo) || receiptNo < 0 || receiptNo > 9999) {
+      throw new TerminalError('BAD_INPUT', 'receipt number must be a whole number 0..9999 (ZVT BMP 87)', { receiptNo });
+    }
     return this.money('reversal', cmd.reversal(this.config.password, receiptNo), opts);
   }
 
-  refund(amountKurus: number, opts: OperationOptions = {}): Promise<PaymentResult> {
+  async refund(amountKurus: number, opts: OperationOptions = {}): Promise<PaymentResult> {
     this.checkAmount(amountKurus);
     return this.money('refund', cmd.refund(this.config.password, amountKurus, this.config.currency), opts);
   }
@@ -249,6 +253,11 @@ export class ZvtTerminal implements Part, PaymentTerminal {
     });
     if (r.kind === 'refused') throw new TerminalError('REFUSED', `terminal refused registration: ${resultText(r.code)}`, { resultCode: r.code });
     if (r.kind === 'aborted') throw new TerminalError('REFUSED', `terminal aborted registration: ${resultText(r.resultCode)}`, { resultCode: r.resultCode });
+    if (r.kind === 'completed') {
+      // Completion after registration: [19 <status-byte>] [29 <TID>] [49 <CC>] (PA00P015 §2.1).
+      const tid = parseBmps(r.completion.data).fields.get(0x29);
+      if (tid) this.st.terminalId = bcdDigits(tid) ?? this.st.terminalId;
+    }
     this.registered = true;
     this.counters.registrations++;
     this.log.info('registered with the terminal');
@@ -263,7 +272,8 @@ export class ZvtTerminal implements Part, PaymentTerminal {
         onIntermediate: (code) => this.progress(op, code, opts),
         onFault: (what) => this.onFault(what),
       });
-      this.fault = null;
+      // A fault clears when a real command succeeds again (registration alone proves little).
+      if (op !== 'registration') this.fault = null;
       return r;
     } catch (e) {
       if (e instanceof ExchangeError && e.reason !== 'not-connected') {
@@ -329,10 +339,11 @@ export class ZvtTerminal implements Part, PaymentTerminal {
   private refresh(): void {
     if (!this.running) return;
     const connected = this.transport.connected;
-    if (!connected) {
+    if (this.fault) this.tracker.set('failed', `terminal fault: ${this.fault.what}${connected ? '' : '; not connected'}`);
+    else if (!connected) {
       const t = this.transport.health();
       this.tracker.set(t.state === 'failed' ? 'failed' : 'degraded', `terminal not connected: ${t.detail}`);
-    } else if (this.fault) this.tracker.set('failed', `terminal fault: ${this.fault.what}`);
+    }
     else if (!this.registered) this.tracker.set('degraded', 'connected, registering');
     else this.tracker.set('ok', this.busy ? `busy: ${this.busy}` : 'ready');
     this.deps.onState?.(this.state());
