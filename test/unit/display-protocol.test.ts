@@ -130,7 +130,7 @@ describe('board simulator', () => {
     const f = buildFrame(1, 'S', Buffer.from('X', 'latin1'));
     f[f.length - 1]! ^= 0x01;
     port.feed(f);
-    port.feed(buildFrame(1, 'Q'));
+    port.feed(buildFrame(1, 'Q' as never)); // a command the board does not know
     port.feed(buildFrame(1, 'N', Buffer.from('5A1      1', 'latin1'))); // row 5 of 4
     port.feed(buildFrame(1, 'N', Buffer.from('1 A1     1', 'latin1'))); // ticket not left-aligned
     port.feed(buildFrame(1, 'N', Buffer.from('1A1       ', 'latin1'))); // ticket without counter
