@@ -17,6 +17,8 @@ export class SimSession {
   private inbox: Apdu[] = [];
   private waiter: ((a: Apdu | null) => void) | null = null;
   private busy = false;
+  /** Commands that arrived while the last sequence was finishing (the ECR is master again after its 80 00). */
+  private queued: Apdu[] = [];
   private aborted = false;
   private closed = false;
   private cc: Buffer | null = null;
@@ -58,15 +60,24 @@ export class SimSession {
       if (a.cls === 0x06 && a.instr === 0xb0) {
         this.aborted = true;
         void this.wire.send(ACK_APDU);
-      } else void this.wire.send(apdu([0x84, 0x9c])); // "please wait": busy
+      } else if (this.queued.length < 4) this.queued.push(a);
+      else void this.wire.send(apdu([0x84, 0x9c])); // "please wait": busy
       return;
     }
+    this.start(a);
+  }
+
+  private start(a: Apdu): void {
     this.busy = true;
     this.aborted = false;
     this.inbox = [];
     this.handle(a)
       .catch(() => undefined)
-      .finally(() => (this.busy = false));
+      .finally(() => {
+        this.busy = false;
+        const next = this.queued.shift();
+        if (next && !this.closed) this.start(next);
+      });
   }
 
   /** The ECR's answer to our last command, or null (timeout / closed). */
