@@ -101,7 +101,7 @@ export class SimSession {
   private async call(a: Apdu): Promise<boolean> {
     if (this.closed) return false;
     this.wire.fault = this.sim.behaviour.badCrc ? 'bad-crc' : 'none';
-    await this.wire.send(a);
+    if (!(await this.wire.send(a))) return false;
     const r = await this.next();
     return r !== null && (r.cls === 0x80 || (r.cls === 0x84 && r.instr === 0x00));
   }
@@ -123,10 +123,10 @@ export class SimSession {
       this.wire.raw(Buffer.from([0x04, 0x0f, 0x40, 0x27, 0x00])); // length 0x40, 2 bytes follow
       return;
     }
-    const accept = (): Promise<void> => this.wire.send(ACK_APDU);
+    const accept = async (): Promise<void> => void (await this.wire.send(ACK_APDU));
     switch (key) {
       case 0x0600: // Registration §2.1
-        if (!this.pwOk(a.data)) return this.wire.send(apdu([0x84, 0x6b]));
+        if (!this.pwOk(a.data)) return this.refuse(0x6b);
         this.sim.configByte = a.data[3] ?? 0;
         this.cc = a.data.length >= 6 ? a.data.subarray(4, 6) : null;
         await accept();
@@ -135,13 +135,13 @@ export class SimSession {
       case 0x0601: // Authorization §2.2
         return this.payment('charge', a.data);
       case 0x0631: // Refund §2.15
-        if (!this.pwOk(a.data)) return this.wire.send(apdu([0x84, 0x6b]));
+        if (!this.pwOk(a.data)) return this.refuse(0x6b);
         return this.payment('refund', a.data.subarray(3));
       case 0x0630: // Reversal §2.9
-        if (!this.pwOk(a.data)) return this.wire.send(apdu([0x84, 0x6b]));
+        if (!this.pwOk(a.data)) return this.refuse(0x6b);
         return this.reversal(a.data.subarray(3));
       case 0x0620: { // Repeat receipt §2.20
-        if (!this.pwOk(a.data)) return this.wire.send(apdu([0x84, 0x6b]));
+        if (!this.pwOk(a.data)) return this.refuse(0x6b);
         await accept();
         const last = this.sim.last;
         if (!last) return void (await this.call(apdu(CMD.ptAbort, [0x83])));
@@ -156,7 +156,7 @@ export class SimSession {
         await this.call(apdu(CMD.completion, Buffer.concat([varLen(this.sim.softwareVersion.length, 3), Buffer.from(this.sim.softwareVersion, 'latin1'), Buffer.of(0x00)])));
         return;
       case 0x0650: { // End of day §2.16
-        if (!this.pwOk(a.data)) return this.wire.send(apdu([0x84, 0x6b]));
+        if (!this.pwOk(a.data)) return this.refuse(0x6b);
         await accept();
         await this.intermediate([0x0e]);
         const total = Math.max(0, this.sim.ledger.batchKurus());
@@ -168,8 +168,12 @@ export class SimSession {
       case 0x06b0: // Abort while idle §2.23
         return accept();
       default:
-        return this.wire.send(apdu([0x84, 0x83])); // §13: function not possible
+        return this.refuse(0x83); // §13: function not possible
     }
+  }
+
+  private async refuse(code: number): Promise<void> {
+    await this.wire.send(apdu([0x84, code]));
   }
 
   private ccBmp(): Buffer {
@@ -210,7 +214,7 @@ export class SimSession {
   private async payment(kind: 'charge' | 'refund', data: Buffer): Promise<void> {
     const b = this.sim.behaviour;
     const kurus = bcdNumber(parseBmps(data).fields.get(0x04));
-    if (kurus === null || kurus <= 0) return this.wire.send(apdu([0x84, 0x9a])); // §10: protocol error
+    if (kurus === null || kurus <= 0) return this.refuse(0x9a); // §10: protocol error
     await this.wire.send(ACK_APDU);
     if (b.mode === 'stall') return;
     if (b.mode === 'endless') {

@@ -47,10 +47,10 @@ export class SimWire {
     this.onApdu(e.apdu);
   };
 
-  /** Sends an APDU; on serial waits for the ACK, repeating up to twice (PA00P016 §3.5). */
-  send(a: Apdu): Promise<void> {
+  /** Sends an APDU; on serial waits for the ACK, repeating up to twice (PA00P016 §3.5). False: not delivered. */
+  send(a: Apdu): Promise<boolean> {
     const p = this.chain.then(() => this.sendNow(a));
-    this.chain = p.catch(() => undefined);
+    this.chain = p.then(() => undefined, () => undefined);
     return p;
   }
 
@@ -59,11 +59,11 @@ export class SimWire {
     this.port.write(b);
   }
 
-  private async sendNow(a: Apdu): Promise<void> {
-    if (!this.port.open) return;
+  private async sendNow(a: Apdu): Promise<boolean> {
+    if (!this.port.open) return false;
     if (!this.serial) {
       this.port.write(encodeApdu(a));
-      return;
+      return true;
     }
     let frame = encodeSerialFrame(a);
     if (this.fault === 'bad-crc') {
@@ -82,8 +82,10 @@ export class SimWire {
         };
         this.port.write(frame);
       });
-      if (ok) return;
+      if (ok) return true;
     }
+    // §3.5: after two repeats both sides report a transmission error to the application.
     this.counters.noAck++;
+    return false;
   }
 }
