@@ -21,17 +21,12 @@ import type { TerminalConfig, TerminalDriverDeps, TerminalState } from './option
 import { TerminalError, type CardTransaction, type EndOfDayResult, type OperationOptions, type PaymentResult, type PaymentTerminal, type TerminalOp, type TerminalProgress, type TerminalStatus } from './payment-terminal.js';
 import { intermediateText, resultText, terminalStatusText } from './texts.js';
 import { decodeStatusCompletion, decodeTransaction } from './transaction.js';
-import { ZvtLink, type Framing } from './zvt-link.js';
+import { asTerminalError, endOfDayResult, framingFor, unknownOutcome } from './outcomes.js';
+import { ZvtLink } from './zvt-link.js';
 
 export { TerminalConfigSchema, TERMINAL_DEFAULTS, type TerminalConfig, type TerminalDriverDeps, type TerminalState } from './options.js';
 export * from './payment-terminal.js';
-
-export function framingFor(config: Pick<TerminalConfig, 'port' | 'framing'>): Framing {
-  if (config.framing !== 'auto') return config.framing;
-  if (config.port.startsWith('serial:')) return 'serial';
-  if (config.port.startsWith('sim:')) return new URL(config.port).searchParams.get('framing') === 'serial' ? 'serial' : 'tcp';
-  return 'tcp';
-}
+export { framingFor } from './outcomes.js';
 
 const MONEY_OPS: readonly TerminalOp[] = ['sale', 'reversal', 'refund'];
 
@@ -135,12 +130,7 @@ export class ZvtTerminal implements Part, PaymentTerminal {
 
   async endOfDay(opts: OperationOptions = {}): Promise<EndOfDayResult> {
     const r = await this.plain('end-of-day', cmd.endOfDay(this.config.password), opts);
-    if (r.kind === 'refused') return { ok: false, resultCode: r.code, message: resultText(r.code), totalKurus: null, receipt: [] };
-    if (r.kind === 'aborted') return { ok: false, resultCode: r.resultCode, message: resultText(r.resultCode), totalKurus: null, receipt: r.receipt };
-    if (r.kind !== 'completed') throw new TerminalError('PROTOCOL', 'end of day ended without completion');
-    const tx = r.statusInfos.length > 0 ? decodeTransaction(r.statusInfos[r.statusInfos.length - 1]!) : null;
-    const code = tx?.resultCode ?? 0;
-    return { ok: code === 0, resultCode: code, message: resultText(code), totalKurus: tx?.amountKurus ?? null, receipt: r.receipt };
+    return endOfDayResult(r);
   }
 
   async status(): Promise<TerminalStatus> {
@@ -181,17 +171,13 @@ export class ZvtTerminal implements Part, PaymentTerminal {
     try {
       r = await this.run(op, request, opts, true);
     } catch (e) {
-      if (!(e instanceof ExchangeError) || e.reason === 'not-connected') throw this.asTerminalError(e);
+      if (!(e instanceof ExchangeError) || e.reason === 'not-connected') throw asTerminalError(e);
       const p = e.progress;
       const info = p.statusInfos.length > 0 ? decodeTransaction(p.statusInfos[p.statusInfos.length - 1]!) : null;
       this.counters.unknownOutcomes++;
       this.remember(op, 'unknown', info);
       this.log.error({ op, reason: e.reason, phase: e.phase, statusAcknowledged: p.statusAcknowledged, receiptNo: info?.receiptNo }, 'UNKNOWN_OUTCOME: settle with lastTransaction(), do not retry');
-      return {
-        outcome: 'unknown', code: 'UNKNOWN_OUTCOME', op, message: e.message,
-        phase: p.statusInfos.length > 0 ? 'after-status' : p.accepted ? 'running' : 'ack',
-        known: { requestSent: p.requestSent, accepted: p.accepted, statusInfo: info, statusAcknowledged: p.statusAcknowledged, lastProgress: p.lastIntermediate === null ? null : intermediateText(p.lastIntermediate) },
-      };
+      return unknownOutcome(op, e, info);
     }
     if (r.kind === 'refused') return this.declined(op, r.code, null, []);
     if (r.kind === 'accepted') throw new TerminalError('PROTOCOL', 'unexpected outcome');
@@ -219,15 +205,8 @@ export class ZvtTerminal implements Part, PaymentTerminal {
     try {
       return await this.run(op, request, opts, expectCompletion);
     } catch (e) {
-      throw this.asTerminalError(e);
+      throw asTerminalError(e);
     }
-  }
-
-  private asTerminalError(e: unknown): Error {
-    if (e instanceof TerminalError) return e;
-    if (!(e instanceof ExchangeError)) return e as Error;
-    const code = e.reason === 'not-connected' ? 'NOT_CONNECTED' : e.reason === 'timeout' ? 'TIMEOUT' : e.reason === 'protocol' ? 'PROTOCOL' : 'LINK_LOST';
-    return new TerminalError(code, e.message, { phase: e.phase });
   }
 
   /** One command sequence under the single-flight rule, registering first when needed. */
@@ -249,7 +228,7 @@ export class ZvtTerminal implements Part, PaymentTerminal {
 
   private async register(): Promise<void> {
     const r = await this.exchange('registration', cmd.registration(this.config), {}, true).catch((e: unknown) => {
-      throw this.asTerminalError(e);
+      throw asTerminalError(e);
     });
     if (r.kind === 'refused') throw new TerminalError('REFUSED', `terminal refused registration: ${resultText(r.code)}`, { resultCode: r.code });
     if (r.kind === 'aborted') throw new TerminalError('REFUSED', `terminal aborted registration: ${resultText(r.resultCode)}`, { resultCode: r.resultCode });
