@@ -6,6 +6,7 @@ import { logbookCommands } from './api/commands/logbook.js';
 import { CommandPath } from './api/command-path.js';
 import { DeviceStatePublisher } from './api/device-state.js';
 import { StatePublisher, type GatewaySnapshot } from './api/state-publisher.js';
+import { JournalPrintJobStore } from './adapters/print-job-store.js';
 import { buildDevices, type Devices } from './device-parts.js';
 import type { GnssFix } from './drivers/gnss/gnss-state.js';
 import { Broker } from './broker/broker.js';
@@ -32,7 +33,7 @@ export class Gateway {
   constructor(
     readonly config: Config,
     private readonly log: Logger,
-    opts: { clock?: Clock } = {},
+    opts: { clock?: Clock; onShutdownRequest?: (why: string) => void } = {},
   ) {
     this.clock = opts.clock ?? new SystemClock();
     this.store = new Store(
@@ -52,6 +53,8 @@ export class Gateway {
         clockAgrees: () => this.clock.markGnssSynced?.(),
       },
       modemState: (state) => this.publishRetained('vim/state/modem', state),
+      printJobs: new JournalPrintJobStore(this.store),
+      shutdown: () => (opts.onShutdownRequest ?? (() => log.warn('ignition off: shutdown requested, but nothing handles it')))('ignition off'),
     });
     this.state = new StatePublisher(this.broker, () => this.snapshot(), partLogger(log, 'state'));
     const deviceState = new DeviceStatePublisher(this.broker, this.devices.parts, partLogger(log, 'devices'));

@@ -41,7 +41,13 @@ async function main(): Promise<void> {
   installCrashHandlers(log);
 
   const notify = new SdNotify();
-  const gateway = new Gateway(config, log);
+  // Ignition off for long enough: the same orderly stop as SIGTERM (systemd then decides about power).
+  const gateway = new Gateway(config, log, {
+    onShutdownRequest: (why) => {
+      log.warn({ why }, 'stopping the gateway');
+      process.kill(process.pid, 'SIGTERM');
+    },
+  });
   await gateway.start();
   const readyMs = Math.round(performance.now() - t0);
   notify.send('READY=1');

@@ -7,8 +7,12 @@ import { silent } from '../helpers/store.js';
 
 describe('transport URIs', () => {
   it('parses the four kinds', () => {
-    expect(parseTransportUri('serial:///dev/vim-gnss?baud=4800')).toEqual({ kind: 'serial', path: '/dev/vim-gnss', baud: 4800 });
-    expect(parseTransportUri('serial:///dev/vim-modem', { baud: 115200 })).toEqual({ kind: 'serial', path: '/dev/vim-modem', baud: 115200 });
+    const n81 = { dataBits: 8, parity: 'none', stopBits: 1 };
+    expect(parseTransportUri('serial:///dev/vim-gnss?baud=4800')).toEqual({ kind: 'serial', path: '/dev/vim-gnss', baud: 4800, line: n81 });
+    expect(parseTransportUri('serial:///dev/vim-modem', { baud: 115200 })).toEqual({ kind: 'serial', path: '/dev/vim-modem', baud: 115200, line: n81 });
+    // ZVT's 8N2 (PA00P016 §2.1) as a driver default, and the URI winning over it.
+    expect(parseTransportUri('serial:///dev/vim-terminal', { line: { stopBits: 2 } })).toMatchObject({ line: { dataBits: 8, parity: 'none', stopBits: 2 } });
+    expect(parseTransportUri('serial:///dev/x?stopBits=1&parity=even&dataBits=7', { line: { stopBits: 2 } })).toMatchObject({ line: { dataBits: 7, parity: 'even', stopBits: 1 } });
     expect(parseTransportUri('tcp://10.0.0.5:20007')).toEqual({ kind: 'tcp', host: '10.0.0.5', port: 20007 });
     expect(parseTransportUri('file:///dev/usb/lp0')).toEqual({ kind: 'file', path: '/dev/usb/lp0', read: false });
     expect(parseTransportUri('sim://gnss?rate=10')).toEqual({ kind: 'sim', name: 'gnss', params: { rate: '10' } });
@@ -20,6 +24,8 @@ describe('transport URIs', () => {
     expect(() => parseTransportUri('ftp://x/y')).toThrow(/scheme: ftp is not one of/);
     expect(() => parseTransportUri('sim://Bad_Name')).toThrow(/name: must name a simulator/);
     expect(() => parseTransportUri('not a uri')).toThrow(/uri: is not a URI/);
+    expect(() => parseTransportUri('serial:///dev/x?stopBits=3')).toThrow(/stopBits: must be 1 or 2/);
+    expect(() => parseTransportUri('serial:///dev/x?parity=mark')).toThrow(/parity: must be none, even or odd/);
   });
 });
 

@@ -67,7 +67,7 @@ function checkDevicePorts(cfg: Config): FieldError[] {
   if (d.gnss) ports.push(['devices.gnss.port', d.gnss.port, d.gnss.baud]);
   if (d.modem) ports.push(['devices.modem.port', d.modem.port, d.modem.baud]);
   if (d.display) ports.push(['devices.display.port', d.display.port, d.display.baud]);
-  if (d.terminal) ports.push(['devices.terminal.port', d.terminal.port, undefined]);
+  if (d.terminal) ports.push(['devices.terminal.port', d.terminal.port, d.terminal.baud]);
   d.printers.forEach((p, i) => ports.push([`devices.printers[${i}].port`, p.port, undefined]));
   const errors: FieldError[] = [];
   for (const [path, uri, baud] of ports) {

@@ -3,6 +3,10 @@
 // model). Every object is closed, so a typo in a key is an error, not a default.
 import { Type, type Static } from '@sinclair/typebox';
 import { OneOf, Strict } from '../schema/types.js';
+import { DisplayOptionsSchema } from '../drivers/display/options.js';
+import { GpioOptionsSchema } from '../drivers/gpio/options.js';
+import { PrinterConfigSchema } from '../drivers/printer/options.js';
+import { TerminalConfigSchema } from '../drivers/terminal/options.js';
 
 export const BAUD_RATES = [4800, 9600, 38400, 115200] as const;
 export const ROLES = ['staff', 'kiosk', 'display', 'maintenance'] as const;
@@ -68,42 +72,12 @@ const Modem = Strict(
       maximum: 1440,
       description: 'Minutes without network registration (SIM ready) before the recovery ladder takes its next step',
     }),
-    powerGpio: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        maximum: 1023,
-        description: "Offset on devices.gpio's chip of the line that power-cycles the modem, the ladder's last step; absent: the ladder ends at AT+CFUN=1,1",
-      }),
-    ),
   },
   { description: 'Cellular modem, 3GPP TS 27.007 AT commands' },
 );
 
-const Printer = Strict({
-  name: Type.String({ pattern: '^[a-z0-9-]{1,32}$' }),
-  port: PortUri,
-  type: OneOf(['epson', 'star'] as const, { default: 'epson' }),
-  codePage: OneOf(['CP857', 'CP1254'] as const, { default: 'CP857' }),
-  widthChars: OneOf([42, 48] as const, { default: 48 }),
-});
-
-const Display = Strict({
-  enabled: Type.Boolean({ default: true }),
-  port: PortUri,
-  baud: OneOf(BAUD_RATES, { default: 9600 }),
-});
-
-const Terminal = Strict({
-  enabled: Type.Boolean({ default: true }),
-  port: PortUri,
-  protocol: OneOf(['zvt'] as const, { default: 'zvt' }),
-});
-
-const Gpio = Strict({
-  enabled: Type.Boolean({ default: true }),
-  chipLabel: Type.String({ default: 'pinctrl-bcm2835', description: 'gpiochip label; lines are chip label + offset' }),
-});
-
+// Printers, the LED board, the card terminal and GPIO keep their schemas next to their
+// drivers (one source each); the config composes them.
 const Tls = Strict({
   host: Type.String({ default: '0.0.0.0', minLength: 1 }),
   port: Type.Integer({ default: 8883, minimum: 0, maximum: 65535 }),
@@ -165,10 +139,10 @@ export const ConfigSchema = Strict(
       {
         gnss: Type.Optional(Gnss),
         modem: Type.Optional(Modem),
-        printers: Type.Array(Printer, { default: [] }),
-        display: Type.Optional(Display),
-        terminal: Type.Optional(Terminal),
-        gpio: Type.Optional(Gpio),
+        printers: Type.Array(PrinterConfigSchema, { default: [], description: 'Thermal printers (ESC/POS); names must be unique' }),
+        display: Type.Optional(DisplayOptionsSchema),
+        terminal: Type.Optional(TerminalConfigSchema),
+        gpio: Type.Optional(GpioOptionsSchema),
       },
       { default: {} },
     ),

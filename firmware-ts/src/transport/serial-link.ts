@@ -4,6 +4,7 @@
 // error has `disconnected: true`.
 import { SerialPort } from 'serialport';
 import { Link } from './link.js';
+import type { SerialLine } from './uri.js';
 
 export class SerialLink extends Link {
   private constructor(private readonly port: SerialPort) {
@@ -13,9 +14,9 @@ export class SerialLink extends Link {
     port.on('error', (err: Error) => this.closed(true, err));
   }
 
-  static open(path: string, baudRate: number): Promise<SerialLink> {
+  static open(path: string, baudRate: number, line: SerialLine): Promise<SerialLink> {
     return new Promise((resolve, reject) => {
-      const port = new SerialPort({ path, baudRate, autoOpen: false, lock: true });
+      const port = new SerialPort({ path, baudRate, ...line, autoOpen: false, lock: true });
       port.open((err) => (err ? reject(err) : resolve(new SerialLink(port))));
     });
   }

@@ -14,7 +14,7 @@ import type { Link } from './link.js';
 import { SerialLink } from './serial-link.js';
 import { SimLink, type SimRegistry } from './sim-link.js';
 import { TcpLink } from './tcp-link.js';
-import { describeTarget, parseTransportUri, type TransportTarget } from './uri.js';
+import { describeTarget, parseTransportUri, type SerialLine, type TransportTarget } from './uri.js';
 
 export interface TransportOptions {
   log: Logger;
@@ -22,6 +22,8 @@ export interface TransportOptions {
   backoff?: BackoffOptions;
   /** Baud for serial URIs without ?baud= (from the device's config). */
   baud?: number;
+  /** Character framing the device needs on serial, unless the URI says otherwise (default 8N1). */
+  line?: Partial<SerialLine>;
   /** A link that stays up this long resets the backoff; shorter ones count as flapping. */
   stableMs?: number;
 }
@@ -57,7 +59,7 @@ export class Transport extends EventEmitter<TransportEvents> implements Part {
     private readonly opts: TransportOptions,
   ) {
     super();
-    this.target = parseTransportUri(uri, { baud: opts.baud });
+    this.target = parseTransportUri(uri, { ...(opts.baud !== undefined ? { baud: opts.baud } : {}), ...(opts.line ? { line: opts.line } : {}) });
     this.backoff = new Backoff(opts.backoff ?? DEFAULT_BACKOFF);
   }
 
@@ -111,7 +113,7 @@ export class Transport extends EventEmitter<TransportEvents> implements Part {
     const t = this.target;
     switch (t.kind) {
       case 'serial':
-        return SerialLink.open(t.path, t.baud);
+        return SerialLink.open(t.path, t.baud, t.line);
       case 'tcp':
         return TcpLink.open(t.host, t.port);
       case 'file':

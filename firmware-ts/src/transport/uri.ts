@@ -3,10 +3,19 @@
 // that is wrong, like every other boundary.
 
 export type TransportTarget =
-  | { kind: 'serial'; path: string; baud: number }
+  | { kind: 'serial'; path: string; baud: number; line: SerialLine }
   | { kind: 'tcp'; host: string; port: number }
   | { kind: 'file'; path: string; read: boolean }
   | { kind: 'sim'; name: string; params: Record<string, string> };
+
+/** Character framing on a serial line; 8N1 unless the device needs otherwise (ZVT: 8N2, PA00P016 §2.1). */
+export interface SerialLine {
+  dataBits: 7 | 8;
+  parity: 'none' | 'even' | 'odd';
+  stopBits: 1 | 2;
+}
+
+export const DEFAULT_LINE: SerialLine = { dataBits: 8, parity: 'none', stopBits: 1 };
 
 export const SERIAL_BAUDS = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600] as const;
 
@@ -21,7 +30,7 @@ export class TransportUriError extends Error {
   }
 }
 
-export function parseTransportUri(uri: string, defaults: { baud?: number } = {}): TransportTarget {
+export function parseTransportUri(uri: string, defaults: { baud?: number; line?: Partial<SerialLine> } = {}): TransportTarget {
   let u: URL;
   try {
     u = new URL(uri);
@@ -35,7 +44,20 @@ export function parseTransportUri(uri: string, defaults: { baud?: number } = {})
       if (!path.startsWith('/') || path === '/') throw new TransportUriError(uri, 'path', 'must be an absolute device path, e.g. serial:///dev/vim-gnss');
       const baud = params.baud !== undefined ? Number(params.baud) : (defaults.baud ?? 9600);
       if (!(SERIAL_BAUDS as readonly number[]).includes(baud)) throw new TransportUriError(uri, 'baud', `must be one of ${SERIAL_BAUDS.join(', ')}`);
-      return { kind: 'serial', path, baud };
+      const line: SerialLine = { ...DEFAULT_LINE, ...defaults.line };
+      if (params.dataBits !== undefined) {
+        if (params.dataBits !== '7' && params.dataBits !== '8') throw new TransportUriError(uri, 'dataBits', 'must be 7 or 8');
+        line.dataBits = Number(params.dataBits) as 7 | 8;
+      }
+      if (params.parity !== undefined) {
+        if (!['none', 'even', 'odd'].includes(params.parity)) throw new TransportUriError(uri, 'parity', 'must be none, even or odd');
+        line.parity = params.parity as SerialLine['parity'];
+      }
+      if (params.stopBits !== undefined) {
+        if (params.stopBits !== '1' && params.stopBits !== '2') throw new TransportUriError(uri, 'stopBits', 'must be 1 or 2');
+        line.stopBits = Number(params.stopBits) as 1 | 2;
+      }
+      return { kind: 'serial', path, baud, line };
     }
     case 'tcp:': {
       const port = Number(u.port);
@@ -61,7 +83,7 @@ export function parseTransportUri(uri: string, defaults: { baud?: number } = {})
 export function describeTarget(t: TransportTarget): string {
   switch (t.kind) {
     case 'serial':
-      return `serial ${t.path} @${t.baud}`;
+      return `serial ${t.path} @${t.baud} ${t.line.dataBits}${t.line.parity[0]!.toUpperCase()}${t.line.stopBits}`;
     case 'tcp':
       return `tcp ${t.host}:${t.port}`;
     case 'file':

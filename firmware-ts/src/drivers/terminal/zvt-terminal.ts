@@ -54,7 +54,8 @@ export class ZvtTerminal implements Part, PaymentTerminal {
     private readonly deps: TerminalDriverDeps,
   ) {
     this.log = deps.log.child({ part: 'terminal' });
-    this.transport = new Transport('terminal', config.port, { log: this.log, sims: deps.sims, baud: config.baud, backoff: deps.backoff });
+    // PA00P016 §2.1: 8 data bits, no parity, 2 stop bits on RS-232.
+    this.transport = new Transport('terminal', config.port, { log: this.log, sims: deps.sims, baud: config.baud, line: { stopBits: 2 }, backoff: deps.backoff });
     this.link = new ZvtLink(this.transport, framingFor(config), {
       t1Ms: config.serialByteTimeoutMs, t2Ms: config.serialAckTimeoutMs, partialMs: config.ackTimeoutMs,
     });
