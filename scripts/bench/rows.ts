@@ -22,6 +22,8 @@ export interface Measured {
   journal: JournalResult;
   startup: StartupResult;
   nmea: { ours: number; gps: number; nmeaSimple: number; sentences: number; allocBytesPerSentence: number };
+  receipt: { rendersPerS: number; usPerRender: number; bytes: number; anchor: number };
+  zvt: { roundTripsPerS: number; p50Ms: number; p99Ms: number; n: number; anchor: number };
 }
 
 export interface Round {
@@ -213,6 +215,31 @@ export function buildRows(m: Measured): Row[] {
         `issue 3: framer with mandatory checksum, parser and epoch state from raw bytes, against the faster npm parser given ` +
         `ready-split lines (gps ${fmtNum(m.nmea.gps)}/s, nmea-simple ${fmtNum(m.nmea.nmeaSimple)}/s); sentences per CPU-second, ` +
         `best of interleaved rounds; ${m.nmea.allocBytesPerSentence.toFixed(0)} bytes allocated per sentence, most of it the sentence string itself`,
+    },
+    {
+      id: 'f',
+      measure: 'tahsilat makbuzu rendered to ESC/POS bytes (QR, 2 copies)',
+      ours: m.receipt.rendersPerS,
+      anchorName: 'node-thermal-printer',
+      anchor: m.receipt.anchor,
+      unit: '/s',
+      target: { kind: 'info' },
+      note:
+        `issue 4: ${m.receipt.usPerRender.toFixed(0)} us and ${fmtNum(m.receipt.bytes)} bytes per receipt: layout, CP857 Turkish, QR with a ` +
+        `UTF-8 payload, CODE128, cut; the anchor builds the same blocks with node-thermal-printer's own text/QR/cut (which ` +
+        `miscounts UTF-8 QR payloads and switches code pages mid-text, so it is a cost anchor, not a correct receipt)`,
+    },
+    {
+      id: 'g',
+      measure: 'ZVT sale round trip vs the terminal simulator (TCP)',
+      ours: m.zvt.roundTripsPerS,
+      anchorName: 'bare TCP request/response',
+      anchor: m.zvt.anchor,
+      unit: '/s',
+      target: { kind: 'info' },
+      note:
+        `issue 4: 06 01 authorization with 80 00, 04 0F status information, our 80 00, 06 0F completion, the simulator's delays at 0; ` +
+        `${fmtNum(m.zvt.n)} sales, p50 ${m.zvt.p50Ms} ms, p99 ${m.zvt.p99Ms} ms; the anchor is one 32-byte echo on loopback, the floor under any exchange`,
     },
   ];
 }

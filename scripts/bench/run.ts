@@ -12,6 +12,9 @@ import { durableRun } from './durable.js';
 import { echoRun, plainEcho, staffEcho } from './echo.js';
 import { journalBench } from './journal.js';
 import { benchNmeaParse } from './nmea-parse.js';
+import { anchorNtpRender, anchorTcpRoundTrip } from './anchors-io.js';
+import { benchReceiptRender, tahsilatMakbuzu } from './receipt.js';
+import { benchZvtSale } from './zvt.js';
 import type { LoadOptions, LoadResult } from './load.js';
 import { startMosquitto } from './mosquitto.js';
 import { Cleanup, tempRoot } from './procs.js';
@@ -155,6 +158,10 @@ async function measure(opts: Options, cleanup: Cleanup): Promise<Measured> {
   progress('(e) NMEA parsing, 100,000 sentences');
   const nmea = await benchNmeaParse();
 
+  progress('(f) receipt render, (g) ZVT sale');
+  const receipt = { ...(await benchReceiptRender()), anchor: anchorNtpRender(tahsilatMakbuzu()) };
+  const zvt = { ...(await benchZvtSale()), anchor: await anchorTcpRoundTrip() };
+
   return {
     clients: opts.clients,
     mosquittoVersion: mosquitto.version,
@@ -168,6 +175,8 @@ async function measure(opts: Options, cleanup: Cleanup): Promise<Measured> {
     journal,
     startup,
     nmea,
+    receipt,
+    zvt,
   };
 }
 
