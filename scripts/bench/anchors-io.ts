@@ -3,12 +3,12 @@
 //   QR, CODE128 and cut), i.e. what the npm library costs for the same receipt;
 // - a bare loopback TCP request/response, the floor under any ZVT exchange.
 import { createServer, connect, type AddressInfo } from 'node:net';
-import { PrinterTypes, ThermalPrinter } from 'node-thermal-printer';
+import { CharacterSet, PrinterTypes, ThermalPrinter } from 'node-thermal-printer';
 import type { PrintDocument } from '../../firmware-ts/src/drivers/printer/render.js';
 
 /** Renders/s of the same document through node-thermal-printer's builder, best of 5 rounds. */
 export function anchorNtpRender(doc: PrintDocument, perRound = 2000): number {
-  const p = new ThermalPrinter({ type: PrinterTypes.EPSON, interface: 'tcp://127.0.0.1:9', width: 48 });
+  const p = new ThermalPrinter({ type: PrinterTypes.EPSON, interface: 'tcp://127.0.0.1:9', width: 48, characterSet: CharacterSet.PC857_TURKISH });
   const once = () => {
     for (let copy = 0; copy < 2; copy++) {
       for (const b of doc.blocks) {
