@@ -6,6 +6,7 @@
 import type { SimPort } from '../../firmware-ts/src/transport/sim-link.js';
 import { ACK_APDU, CMD, apdu, hex, isAnswer, type Apdu } from '../../firmware-ts/src/drivers/terminal/apdu.js';
 import { bcdDigits, bcdNumber, parseBmps, toBcd, varLen } from '../../firmware-ts/src/drivers/terminal/bmp.js';
+import { encodeSerialFrame } from '../../firmware-ts/src/drivers/terminal/framing.js';
 import { SimWire } from './sim-wire.js';
 import type { TerminalSim } from './terminal-sim.js';
 
@@ -120,7 +121,10 @@ export class SimSession {
     if (b.mode === 'silent') return;
     if (b.mode === 'malformed' && key !== 0x0600) {
       await this.wire.send(ACK_APDU);
-      this.wire.raw(Buffer.from([0x04, 0x0f, 0x40, 0x27, 0x00])); // length 0x40, 2 bytes follow
+      // A 04 0F whose length (0x40) runs beyond the 2 data bytes that follow: bare on TCP; on serial
+      // inside a well-formed DLE STX ... DLE ETX frame with a correct CRC, so only the length is wrong.
+      const bad = Buffer.from([0x04, 0x0f, 0x40, 0x27, 0x00]);
+      this.wire.raw(this.wire.framing === 'serial' ? encodeSerialFrame(bad) : bad);
       return;
     }
     const accept = async (): Promise<void> => void (await this.wire.send(ACK_APDU));

@@ -23,7 +23,7 @@ export type SimMode =
   | 'await-card'
   /** Authorize, book the charge after the ECR's 80 00 to the status information, then drop the link before completion. */
   | 'drop-after-authorize'
-  /** Answer commands with garbage: a 04 0F whose length runs past the data, then silence. */
+  /** Answer commands with garbage: a 04 0F whose length runs past the data (in a valid serial frame on serial), then silence. */
   | 'malformed';
 
 export interface SimBehaviour {

@@ -100,6 +100,30 @@ describe('printer render: codes, cut, copies', () => {
     expect(r.unmapped).toEqual([]);
   });
 
+  it('copies on CP1254 (ESC t 48) decode alike too, styles, Turkish in both cases and a Turkish QR included', () => {
+    const profile: PrinterProfile = { type: 'epson', codePage: 'CP1254', widthChars: 48 };
+    // The last block leaves nothing for the next copy to inherit: every copy starts with ESC @ ESC t 48.
+    const doc = new DocumentBuilder('t')
+      .text('ığdır şişli çiğdem güneş öykü', { upper: true, align: 'center' })
+      .text('İNEGÖL IRMAK ÇAĞLAYAN ŞÜKRÜ ÖZGÜR')
+      .pair('Tutar', '75,00 ₺', { bold: true })
+      .qr('https://e.inegol.bel.tr/m?ad=Işıl Öğüt&not=çğıöşü ÇĞİÖŞÜ')
+      .text('Teşekkürler', { invert: true, size: 'double', align: 'right' })
+      .build();
+    const r = renderDocument(doc, profile, 2);
+    expect(r.unmapped).toEqual([]);
+    const docs = decodeEscPos(r.bytes);
+    expect(docs).toHaveLength(2);
+    expect(docs[1]!.items).toEqual(docs[0]!.items);
+    expect(docs.map((d) => d.tables)).toEqual([[48], [48]]);
+    const [d] = docs;
+    expect(d!.lines.slice(0, 3)).toEqual(['IĞDIR ŞİŞLİ ÇİĞDEM GÜNEŞ ÖYKÜ', 'İNEGÖL IRMAK ÇAĞLAYAN ŞÜKRÜ ÖZGÜR', 'Tutar' + ' '.repeat(48 - 5 - 8) + '75,00 TL']);
+    expect(d!.qr).toEqual(['https://e.inegol.bel.tr/m?ad=Işıl Öğüt&not=çğıöşü ÇĞİÖŞÜ']);
+    expect(d!.items.at(-1)).toMatchObject({ kind: 'line', text: 'Teşekkürler', align: 'right', spans: [{ invert: true, width: 2, height: 2 }] });
+    // Decoded on the wrong table (CP857 at 48), the Turkish letters would not survive.
+    expect(decodeEscPos(r.bytes, { codeTables: { 48: 'CP857' } })[0]!.lines[0]).not.toBe(d!.lines[0]);
+  });
+
   it('the decoder takes the job in any chunking', () => {
     const r = renderDocument(testPage('kasa-1', P(48), new Date(0)), P(48), 2);
     const whole = decodeEscPos(r.bytes);

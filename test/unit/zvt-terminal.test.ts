@@ -144,7 +144,10 @@ describe.each(['tcp', 'serial'] as const)('ZVT driver vs simulator (%s framing)'
     sim.behave({ mode: 'malformed' });
     await expect(d.status()).rejects.toMatchObject({ code: expect.stringMatching(/TIMEOUT|LINK_LOST/) as unknown });
     expect(d.health().state).toBe('failed');
-    expect(d.health().detail).toMatch(/terminal fault/);
+    // The cause is named: TCP waits for the rest of the APDU and gives up; serial NAKs the frame.
+    expect(d.health().detail).toMatch(
+      framing === 'tcp' ? /terminal fault: status: .*after incomplete APDU from terminal .*length beyond the data sent/ : /terminal fault: status: .*after bad message from terminal: .*length/i,
+    );
     sim.behave({ mode: 'approve' });
     await until('reconnected and registered', () => d.state().registered, 3000);
     approved(await d.sale(100));
@@ -160,6 +163,7 @@ describe('serial-only faults', () => {
     const h = d.health();
     expect(h.counters?.crcErrors).toBeGreaterThanOrEqual(3);
     expect(h.state).toBe('failed');
+    expect(h.detail).toMatch(/after bad message from terminal: CRC [0-9a-f]{4} != [0-9a-f]{4}/);
     sim.behave({ badCrc: false });
     await until('reconnected and registered', () => d.state().registered, 3000);
     expect((await d.status()).code).toBe(0);
@@ -174,5 +178,15 @@ describe('not connected', () => {
     await d.start();
     await expect(d.sale(100)).rejects.toMatchObject({ code: 'NOT_CONNECTED' });
     expect(['failed', 'degraded']).toContain(d.health().state);
+  });
+});
+
+describe('serial line settings', () => {
+  it('opens serial:// as 8N2 at the configured baud (PA00P016 §2.1); the URI may override the line', () => {
+    const d = new ZvtTerminal({ ...TERMINAL_DEFAULTS, port: 'serial:///dev/vim-terminal' }, { log: silent });
+    expect(d.transport.target).toMatchObject({ kind: 'serial', baud: 9600, line: { dataBits: 8, parity: 'none', stopBits: 2 } });
+    expect(d.link.framing).toBe('serial');
+    const fast = new ZvtTerminal({ ...TERMINAL_DEFAULTS, port: 'serial:///dev/vim-terminal?baud=115200&stopBits=1' }, { log: silent });
+    expect(fast.transport.target).toMatchObject({ kind: 'serial', baud: 115200, line: { dataBits: 8, parity: 'none', stopBits: 1 } });
   });
 });

@@ -41,6 +41,8 @@ export class ZvtTerminal implements Part, PaymentTerminal {
   private registered = false;
   private busy: TerminalOp | null = null;
   private fault: { what: string; at: string } | null = null;
+  /** The last wire-level fault (bad CRC, truncated APDU ...) since the current exchange began: the cause of a failure that follows. */
+  private wireFault: string | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   /** 'close' when the link drops or the driver stops: running exchanges end at once. */
   private readonly interrupts = new EventEmitter<{ close: [] }>();
@@ -64,7 +66,7 @@ export class ZvtTerminal implements Part, PaymentTerminal {
   async start(): Promise<void> {
     this.running = true;
     this.link.attach();
-    this.link.on('fault', this.onFault);
+    this.link.on('fault', this.onWireFault);
     this.transport.on('open', this.onOpen);
     this.transport.on('close', this.onClose);
     await this.transport.start();
@@ -78,7 +80,7 @@ export class ZvtTerminal implements Part, PaymentTerminal {
     this.pollTimer = null;
     this.interrupts.emit('close');
     this.transport.off('open', this.onOpen);
-    this.link.off('fault', this.onFault);
+    this.link.off('fault', this.onWireFault);
     await this.transport.stop();
     this.transport.off('close', this.onClose);
     this.link.detach();
@@ -246,6 +248,7 @@ export class ZvtTerminal implements Part, PaymentTerminal {
   private async exchange(op: TerminalOp, request: Apdu, opts: OperationOptions, expectCompletion: boolean): Promise<ExchangeOutcome> {
     const c = this.config;
     const money = MONEY_OPS.includes(op);
+    this.wireFault = null;
     try {
       const r = await runExchange(this.link, this.interrupts, request, {
         ackTimeoutMs: c.ackTimeoutMs, intermediateTimeoutMs: c.intermediateTimeoutMs, completionTimeoutMs: c.completionTimeoutMs, expectCompletion,
@@ -259,7 +262,9 @@ export class ZvtTerminal implements Part, PaymentTerminal {
       if (e instanceof ExchangeError && e.reason !== 'not-connected') {
         if (e.reason === 'timeout') this.counters.timeouts++;
         else if (e.reason === 'link-lost') this.counters.linkLosses++;
-        this.onFault(`${op}: ${e.message}`);
+        // Name the wire fault that caused it (e.g. a length beyond the frame makes the link reconnect, seen here as a lost link).
+        const cause = this.lastWireFault();
+        this.onFault(`${op}: ${e.message}${cause ? ` after ${cause}` : ''}`);
         // PA00P016 §5.2.5 case a: after a timeout the ECR closes the socket; the whole sequence counts as aborted.
         if (e.reason === 'timeout') await this.transport.reopen().catch(() => undefined);
         if (money) this.log.warn({ op, phase: e.phase }, 'money operation interrupted; outcome unknown');
@@ -291,6 +296,16 @@ export class ZvtTerminal implements Part, PaymentTerminal {
     this.fault = { what, at: new Date().toISOString() };
     this.log.warn({ fault: what }, 'terminal fault');
     this.refresh();
+  };
+
+  /** Read through a method: the field changes in a callback during the exchange, which narrowing cannot see. */
+  private lastWireFault(): string | null {
+    return this.wireFault;
+  }
+
+  private readonly onWireFault = (what: string): void => {
+    this.wireFault = what;
+    this.onFault(what);
   };
 
   private readonly onOpen = (): void => {
