@@ -184,7 +184,7 @@ describe('gpio driver (sim backend)', () => {
   it('a config with bad or doubled lines is refused with the field named', () => {
     expect(() => parseGpioOptions({ lines: { buttons: { a: 5 } } })).toThrow(/lines\.buttons/);
     expect(() => parseGpioOptions({ lines: { buttons: { A: 5 }, chime: 5 } })).toThrow(/lines\.chime: offset 5 is already used by lines\.buttons\.A/);
-    expect(() => parseGpioOptions({ backend: 'onoff' })).toThrow(/backend/);
+    expect(() => parseGpioOptions({ backend: 'libgpiod' })).toThrow(/backend: must be one of onoff, sysfs, sim/);
     expect(parseGpioOptions({})).toMatchObject({ backend: 'sim', sysfsRoot: '/sys/class/gpio', chipLabel: 'pinctrl-bcm2711', debounceMs: 30, lines: { buttons: {}, leds: {} } });
   });
 

@@ -9,6 +9,7 @@ import { HealthTracker, type Health, type Part } from '../../lifecycle.js';
 import { GpioLineError, type GpioBackend, type GpioLine, type Level } from './backend.js';
 import type { GpioDriverDeps, GpioOptions } from './options.js';
 import { Blinker, Debouncer, isLedPattern, type LedPattern } from './signals.js';
+import { OnoffGpioBackend } from './onoff-backend.js';
 import { SimGpioBackend } from './sim-backend.js';
 import { SysfsGpioBackend } from './sysfs-backend.js';
 
@@ -25,6 +26,7 @@ export interface GpioDriverEvents {
 
 /** The backend config asks for; the simulated one starts with buttons released and ignition on. */
 export function createBackend(o: GpioOptions): GpioBackend {
+  if (o.backend === 'onoff') return new OnoffGpioBackend({ root: o.sysfsRoot, chipLabel: o.chipLabel, exportTimeoutMs: o.exportTimeoutMs });
   if (o.backend === 'sysfs') return new SysfsGpioBackend({ root: o.sysfsRoot, chipLabel: o.chipLabel, pollMs: o.pollMs, exportTimeoutMs: o.exportTimeoutMs });
   const initial: Record<number, Level> = {};
   for (const off of Object.values(o.lines.buttons)) initial[off] = o.lines.buttonsActiveLow ? 1 : 0;

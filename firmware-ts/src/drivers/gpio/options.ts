@@ -14,9 +14,10 @@ const Offset = (description: string) => Type.Integer({ minimum: 0, maximum: 1023
 export const GpioOptionsSchema = Strict(
   {
     enabled: Type.Boolean({ default: true, description: 'Use GPIO at all' }),
-    backend: OneOf(['sysfs', 'sim'] as const, {
+    backend: OneOf(['onoff', 'sysfs', 'sim'] as const, {
       default: 'sim',
-      description: 'sysfs: the kernel\'s /sys/class/gpio (a Pi); sim: simulated lines that tests and the bench drive (any machine)',
+      description:
+        'onoff: the onoff library on the kernel\'s /sys/class/gpio with edge interrupts (a Pi); sysfs: our own sysfs writer under sysfsRoot (polls inputs; tests use a fake tree); sim: simulated lines that tests and the bench drive (any machine)',
     }),
     sysfsRoot: Type.String({ default: '/sys/class/gpio', minLength: 1, description: 'Root of the sysfs GPIO tree; tests point it at a fake tree' }),
     chipLabel: Type.String({
