@@ -16,7 +16,8 @@ const USAGE = `usage: node devices/display-sim --pty PATH [options]
   --quiet           do not log frames on stderr
   --help            this text`;
 
-export class UsageError extends Error {}
+export { UsageError } from '../shared/cli.js';
+import { runSimulatorCli, UsageError } from '../shared/cli.js';
 
 const MODES: readonly BoardMode[] = ['normal', 'nak', 'garbage', 'silent'];
 
@@ -45,29 +46,14 @@ export function parseCli(argv: string[]): { pty: string; opts: DisplaySimOptions
   return { pty, opts: { address: int('address', 1, 99, 1), rows: int('rows', 1, 8, 4), mode }, quiet: values.quiet === true };
 }
 
-async function main(): Promise<void> {
-  let cfg: ReturnType<typeof parseCli>;
-  try {
-    cfg = parseCli(process.argv.slice(2));
-  } catch (e) {
-    console.error(`display-sim: ${(e as Error).message}\n\n${USAGE}`);
-    process.exit(64);
-  }
-  if (!cfg) {
-    console.log(USAGE);
-    return;
-  }
+async function start(cfg: NonNullable<ReturnType<typeof parseCli>>): Promise<() => Promise<void>> {
   const sim = new DisplaySim(cfg.opts);
   sim.on('shown', (s) => console.log(JSON.stringify(s)));
   if (!cfg.quiet) sim.on('frame', (f) => console.error(`display-sim: ${f.cmd} ${JSON.stringify(f.payload)} -> ${f.reply || '(no reply)'}`));
   const host = await hostOnPty(cfg.pty, sim);
   console.error(`display-sim: board ${cfg.opts.address} (${cfg.opts.mode}) on ${cfg.pty} (open serial://${cfg.pty}?baud=9600)`);
-  const quit = (): void => {
-    void host.stop().then(() => process.exit(0));
-  };
-  process.once('SIGINT', quit);
-  process.once('SIGTERM', quit);
+  return () => host.stop();
 }
 
 // Only run as a program, not when a test imports parseCli.
-if (process.argv[1]?.includes('display-sim')) await main();
+if (process.argv[1]?.includes('display-sim')) await runSimulatorCli('display-sim', USAGE, parseCli, start);

@@ -17,7 +17,8 @@ const USAGE = `usage: node devices/modem-sim --pty PATH [options]
   --reenumerate-ms N   time off the bus after AT+CFUN=1,1 (default 1000)
   --help               this text`;
 
-export class UsageError extends Error {}
+export { UsageError } from '../shared/cli.js';
+import { runSimulatorCli, UsageError } from '../shared/cli.js';
 
 function intArg(name: string, v: string | undefined, lo: number, hi: number, dflt: number): number {
   if (v === undefined) return dflt;
@@ -55,29 +56,16 @@ export function parseCli(argv: string[]): { pty: string; state: Partial<SimModem
   };
 }
 
-async function main(): Promise<void> {
-  let cfg: ReturnType<typeof parseCli>;
-  try {
-    cfg = parseCli(process.argv.slice(2));
-  } catch (e) {
-    console.error(`modem-sim: ${(e as Error).message}\n\n${USAGE}`);
-    process.exit(64);
-  }
-  if (!cfg) {
-    console.log(USAGE);
-    return;
-  }
+async function start(cfg: NonNullable<ReturnType<typeof parseCli>>): Promise<() => Promise<void>> {
   const sim = new ModemSim({ state: cfg.state, reenumerateMs: cfg.reenumerateMs });
   sim.on('sms', (m) => console.log(JSON.stringify({ sms: { number: m.number, text: m.text, encoding: m.encoding, ref: m.ref } })));
   sim.on('unplugged', ({ replugInMs }) => console.error(`modem-sim: re-enumerating, back in ${replugInMs} ms`));
   const host = await hostModemOnPty(cfg.pty, sim, (e) => console.error(`modem-sim: could not come back: ${e.message}`));
   console.error(`modem-sim: Quectel EC25 on ${cfg.pty} (open serial://${cfg.pty}?baud=115200)`);
-  const quit = (): void => {
+  return async () => {
     sim.dispose();
-    void host.stop().then(() => process.exit(0));
+    await host.stop();
   };
-  process.once('SIGINT', quit);
-  process.once('SIGTERM', quit);
 }
 
-await main();
+await runSimulatorCli('modem-sim', USAGE, parseCli, start);

@@ -18,7 +18,8 @@ const USAGE = `usage: node devices/printer-sim (--tcp PORT | --pty PATH) [option
   --answers status|silent|garbage   how DLE EOT is answered (default status)
   --help               this text`;
 
-export class UsageError extends Error {}
+export { UsageError } from '../shared/cli.js';
+import { runSimulatorCli, UsageError } from '../shared/cli.js';
 
 export interface CliConfig {
   tcp: number | null;
@@ -61,18 +62,7 @@ export function parseCli(argv: string[]): CliConfig | null {
   return { tcp, host: (values.host as string | undefined) ?? '127.0.0.1', pty, paper, coverOpen: values['cover-open'] === true, offline: values.offline === true, answers };
 }
 
-async function main(): Promise<void> {
-  let cfg: CliConfig | null;
-  try {
-    cfg = parseCli(process.argv.slice(2));
-  } catch (e) {
-    console.error(`printer-sim: ${(e as Error).message}\n\n${USAGE}`);
-    process.exit(64);
-  }
-  if (!cfg) {
-    console.log(USAGE);
-    return;
-  }
+async function start(cfg: NonNullable<ReturnType<typeof parseCli>>): Promise<() => Promise<void>> {
   const sim = new PrinterSim({ answers: cfg.answers });
   sim.paper = cfg.paper;
   sim.coverOpen = cfg.coverOpen;
@@ -88,9 +78,7 @@ async function main(): Promise<void> {
     console.error(`printer-sim: ESC/POS printer on ${cfg.pty} (open serial://${cfg.pty})`);
     stop = () => host.stop();
   }
-  const quit = (): void => void stop().then(() => process.exit(0));
-  process.once('SIGINT', quit);
-  process.once('SIGTERM', quit);
+  return stop;
 }
 
-await main();
+await runSimulatorCli('printer-sim', USAGE, parseCli, start);

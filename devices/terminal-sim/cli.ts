@@ -20,7 +20,8 @@ const USAGE = `usage: node devices/terminal-sim (--tcp PORT | --pty PATH) [optio
   --password DIGITS   the terminal's 6-digit ZVT password (default 000000)
   --help              this text`;
 
-export class UsageError extends Error {}
+export { UsageError } from '../shared/cli.js';
+import { runSimulatorCli, UsageError } from '../shared/cli.js';
 
 export interface CliConfig {
   tcp: number | null;
@@ -65,18 +66,7 @@ export function parseCli(argv: string[]): CliConfig | null {
   return { tcp, host: s('host') ?? '127.0.0.1', pty, mode, declineCode: parseInt(dc, 16), delayMs: Number(delay), password };
 }
 
-async function main(): Promise<void> {
-  let cfg: CliConfig | null;
-  try {
-    cfg = parseCli(process.argv.slice(2));
-  } catch (e) {
-    console.error(`terminal-sim: ${(e as Error).message}\n\n${USAGE}`);
-    process.exit(64);
-  }
-  if (!cfg) {
-    console.log(USAGE);
-    return;
-  }
+async function start(cfg: NonNullable<ReturnType<typeof parseCli>>): Promise<() => Promise<void>> {
   const sim = new TerminalSim({ password: cfg.password, behaviour: { mode: cfg.mode, declineCode: cfg.declineCode, delayMs: cfg.delayMs } });
   sim.on('command', (c) => console.log(JSON.stringify({ command: c })));
   let booked = 0;
@@ -95,12 +85,10 @@ async function main(): Promise<void> {
     stop = () => h.stop();
     console.error(`terminal-sim: ZVT terminal on ${cfg.pty} (open serial://${cfg.pty}?baud=9600, serial framing; mode ${cfg.mode})`);
   }
-  const quit = (): void => {
+  return async () => {
     sim.dispose();
-    void stop().then(() => process.exit(0));
+    await stop();
   };
-  process.once('SIGINT', quit);
-  process.once('SIGTERM', quit);
 }
 
-if (process.argv[1] && /terminal-sim(\/index\.js|\/cli\.js)?$/.test(process.argv[1])) await main();
+if (process.argv[1] && /terminal-sim(\/index\.js|\/cli\.js)?$/.test(process.argv[1])) await runSimulatorCli('terminal-sim', USAGE, parseCli, start);
