@@ -48,17 +48,6 @@ export function parseProbability(raw: string, argName: string): number {
   return probability(argName, raw);
 }
 
-/** mulberry32: a small seeded PRNG, so a noisy run can be repeated exactly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class NoiseInjector {
   /** How many sentences got each corruption. */

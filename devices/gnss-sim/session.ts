@@ -5,7 +5,8 @@
 // when the port closes or the simulator lets the port go.
 import type { SimPort } from '../../firmware-ts/src/transport/sim-link.js';
 import { epochSentences, type EpochTruth } from './epoch.js';
-import { NoiseInjector, seededRandom, type NoiseKind } from './noise.js';
+import { seededRandom } from '../shared/random.js';
+import { NoiseInjector, type NoiseKind } from './noise.js';
 import type { OutputOptions } from './options.js';
 
 /** What a session needs from the simulator. */

@@ -9,18 +9,9 @@ import { buildFrame, ReplyDecoder, scrollPayload, servingPayload } from '../../f
 import type { SimPort } from '../../firmware-ts/src/transport/sim-link.js';
 import { FrameDecoder, MAX_BODY } from '../../devices/display-sim/frame-decoder.js';
 import { DisplaySim } from '../../devices/display-sim/display-sim.js';
+import { seededRandom } from '../../devices/shared/random.js';
 
-/** mulberry32: a small seeded PRNG, so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const SEEDS: Buffer[] = [
   buildFrame(1, 'P'),

@@ -13,18 +13,9 @@ import {
 } from '../../firmware-ts/src/drivers/modem/status.js';
 import { parseQcsq } from '../../firmware-ts/src/drivers/modem/vendors/quectel.js';
 import { parseCpsiLte } from '../../firmware-ts/src/drivers/modem/vendors/simcom.js';
+import { seededRandom } from '../../devices/shared/random.js';
 
-/** mulberry32: a small seeded PRNG, so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const VALID = [
   'OK', 'ERROR', '+CME ERROR: 10', '+CME ERROR: SIM not inserted', '+CMS ERROR: 500', '+CSQ: 20,99', '+CSQ: 99,99',
