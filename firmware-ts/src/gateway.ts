@@ -2,7 +2,7 @@
 // starts them in order and stops them in reverse. Nothing else constructs parts.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { logbookCommands } from './api/commands/logbook.js';
+import { allCommands } from './api/commands/index.js';
 import { CommandPath } from './api/command-path.js';
 import { DeviceStatePublisher } from './api/device-state.js';
 import { StatePublisher, type GatewaySnapshot } from './api/state-publisher.js';
@@ -45,7 +45,7 @@ export class Gateway {
     this.commands = new CommandPath(this.store, partLogger(log, 'api'));
     this.broker = new Broker(config.broker, this.commands, partLogger(log, 'broker'));
     this.commands.attach(this.broker);
-    this.commands.register(logbookCommands(this.broker));
+    this.commands.register(allCommands(this.broker));
     this.devices = buildDevices(config.devices, log, {
       gnss: {
         publish: (state) => this.publishRetained('vim/state/gnss', state),

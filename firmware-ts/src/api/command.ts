@@ -2,7 +2,7 @@
 // DESIGN.md "Schemas"), the roles allowed to send it, and a handler that runs
 // inside the store transaction. Side effects that others may see (events) go in
 // afterCommit, which only runs once the answer is durable.
-import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
+import { Type, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
 import type { ClientInfo } from '../broker/broker.js';
 import type { Role } from '../config/schema.js';
 import { UUID_PATTERN } from '../platform/ids.js';
@@ -26,6 +26,10 @@ export interface CommandDefinition<S extends TObject = TObject, R = unknown> {
   summary: string;
   roles: readonly Role[];
   payload: S;
+  /** Schema of `result` in the ok reply; docs/asyncapi.yaml shows it (the command path does not check it). */
+  result?: TSchema;
+  /** Example payloads for docs/asyncapi.yaml; test/unit/asyncapi.test.ts validates each against `payload`. */
+  examples?: readonly unknown[];
   handle(ctx: CommandContext, args: Static<S>, tx: Tx): R;
   afterCommit?(ctx: CommandContext, result: R): void;
 }

@@ -1,17 +1,21 @@
 // The error answer every command path failure turns into (DESIGN.md "MQTT API"):
 // `{ id, ok: false, error: { code, message, details } }`. Messages name the field.
-export type ApiErrorCode =
-  | 'BAD_JSON'
-  | 'INVALID_PAYLOAD'
-  | 'UNKNOWN_COMMAND'
-  | 'FORBIDDEN'
-  | 'CONFLICT'
-  | 'INVALID_STATE'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'RATE_LIMITED'
-  | 'STORE_FULL'
-  | 'STORE_UNAVAILABLE'
-  | 'INTERNAL';
+// A runtime list (not only a type) so docs/asyncapi.yaml can enumerate the codes.
+export const API_ERROR_CODES = [
+  'BAD_JSON',
+  'INVALID_PAYLOAD',
+  'UNKNOWN_COMMAND',
+  'FORBIDDEN',
+  'CONFLICT',
+  'INVALID_STATE',
+  'PAYLOAD_TOO_LARGE',
+  'RATE_LIMITED',
+  'STORE_FULL',
+  'STORE_UNAVAILABLE',
+  'INTERNAL',
+] as const;
+
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
 export class ApiError extends Error {
   constructor(
