@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { allCommands } from './api/commands/index.js';
 import { CommandPath } from './api/command-path.js';
+import { QueueService } from './services/queue/queue-service.js';
 import { DeviceStatePublisher } from './api/device-state.js';
 import { StatePublisher, type GatewaySnapshot } from './api/state-publisher.js';
 import { JournalPrintJobStore } from './adapters/print-job-store.js';
@@ -45,7 +46,7 @@ export class Gateway {
     this.commands = new CommandPath(this.store, partLogger(log, 'api'));
     this.broker = new Broker(config.broker, this.commands, partLogger(log, 'broker'));
     this.commands.attach(this.broker);
-    this.commands.register(allCommands(this.broker));
+    this.commands.register(allCommands(this.broker, new QueueService()));
     this.devices = buildDevices(config.devices, log, {
       gnss: {
         publish: (state) => this.publishRetained('vim/state/gnss', state),

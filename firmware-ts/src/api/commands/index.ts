@@ -3,10 +3,12 @@
 import type { CommandDefinition } from '../command.js';
 import type { Publisher } from '../command-path.js';
 import type { EventDefinition } from '../event.js';
+import { QueueService } from '../../services/queue/queue-service.js';
 import { logbookCommands, logbookEvents } from './logbook.js';
+import { queueCommands, queueEvents } from './queue.js';
 
-export function allCommands(events: Publisher): CommandDefinition[] {
-  return [...logbookCommands(events)];
+export function allCommands(events: Publisher, queue: QueueService = new QueueService()): CommandDefinition[] {
+  return [...logbookCommands(events), ...queueCommands(events, queue)];
 }
 
-export const ALL_EVENTS: readonly EventDefinition[] = [...logbookEvents];
+export const ALL_EVENTS: readonly EventDefinition[] = [...logbookEvents, ...queueEvents];

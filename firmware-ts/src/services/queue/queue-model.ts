@@ -48,7 +48,7 @@ export class QueueModel {
   private readonly limits: StateLimits;
   private readonly defaultServiceMs: number;
 
-  constructor(cfg: QueueConfig) {
+  constructor(private readonly cfg: QueueConfig) {
     this.policy = makePolicy(cfg.priority);
     this.resetAtMin = parseResetAt(cfg.resetAt ?? '00:00');
     this.limits = { serviceTimeWindow: cfg.serviceTimeWindow ?? 10, recentCalledCount: cfg.recentCalledCount ?? 5 };
@@ -76,6 +76,18 @@ export class QueueModel {
     const m = new QueueModel(cfg);
     for (const e of events) applyEvent(m.s, e, m.limits);
     return m;
+  }
+
+  /** An independent copy: operations on it (a dry run) leave this model untouched. */
+  clone(): QueueModel {
+    const m = new QueueModel(this.cfg);
+    m.s = structuredClone(this.s);
+    return m;
+  }
+
+  /** Applies events another model emitted (a committed dry run); all or nothing. */
+  apply(events: readonly QueueEvent[]): void {
+    this.commit([...events]);
   }
 
   /** A deep copy: callers (and tests) cannot reach into the live state. */
