@@ -3,24 +3,9 @@ import { QueueError } from '../../firmware-ts/src/services/queue/errors.js';
 import { checkPriority, DEFAULT_PRIORITY_CLASSES, makePolicy, pickNext } from '../../firmware-ts/src/services/queue/priority.js';
 import { QueueModel } from '../../firmware-ts/src/services/queue/queue-model.js';
 import type { Ticket } from '../../firmware-ts/src/services/queue/ticket.js';
-import type { QueueConfig } from '../../firmware-ts/src/services/queue/queue-model.js';
+import { CONFIG, MIN, T0 } from '../helpers/queue-fixture.js';
 
-const T0 = Date.UTC(2026, 10, 28, 6, 0, 0);
-const MIN = 60_000;
 
-const CONFIG: QueueConfig = {
-  services: [
-    { letter: 'A', name: 'Bilgi Edinme' },
-    { letter: 'B', name: 'Çözüm Merkezi / 153' },
-    { letter: 'C', name: 'İstihdam' },
-    { letter: 'D', name: 'Tahsilat' },
-  ],
-  counters: [
-    { number: 1, name: 'Masa 1', services: ['A', 'B'] },
-    { number: 2, name: 'Masa 2', services: ['C', 'D'] },
-    { number: 3, name: 'Masa 3', services: ['A', 'B', 'C', 'D'] },
-  ],
-};
 
 
 function t(order: number, priority: string | null): Ticket {
