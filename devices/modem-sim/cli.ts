@@ -3,7 +3,6 @@
 // serial:///tmp/vim-modem exactly as it opens /dev/vim-modem in the van. Received SMS
 // are printed as JSON lines on stdout. Runs until SIGINT/SIGTERM. A bad argument
 // prints an error naming it and exits 64 (EX_USAGE).
-import { parseArgs } from 'node:util';
 import { ModemSim, type SimModemState } from './modem-sim.js';
 import { hostModemOnPty } from './pty.js';
 
@@ -18,7 +17,7 @@ const USAGE = `usage: node devices/modem-sim --pty PATH [options]
   --help               this text`;
 
 export { UsageError } from '../shared/cli.js';
-import { runSimulatorCli, UsageError } from '../shared/cli.js';
+import { parseSimArgs, runSimulatorCli, UsageError } from '../shared/cli.js';
 
 function intArg(name: string, v: string | undefined, lo: number, hi: number, dflt: number): number {
   if (v === undefined) return dflt;
@@ -27,20 +26,11 @@ function intArg(name: string, v: string | undefined, lo: number, hi: number, dfl
 }
 
 export function parseCli(argv: string[]): { pty: string; state: Partial<SimModemState>; reenumerateMs: number } | null {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
+  const values = parseSimArgs(argv, {
         pty: { type: 'string' }, sim: { type: 'string' }, reg: { type: 'string' }, csq: { type: 'string' },
-        operator: { type: 'string' }, 'reenumerate-ms': { type: 'string' }, help: { type: 'boolean' },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  if (values.help) return null;
+        operator: { type: 'string' }, 'reenumerate-ms': { type: 'string' },
+  });
+  if (values === null) return null;
   const pty = values.pty;
   if (typeof pty !== 'string' || !pty.startsWith('/')) throw new UsageError('--pty: an absolute path is required, e.g. --pty /tmp/vim-modem');
   const sim = (values.sim as string | undefined) ?? 'ready';

@@ -2,7 +2,6 @@
 // simulator standalone. Every document (one per cut) is printed on stdout as a JSON
 // line with its decoded text, QR and barcode payloads. Runs until SIGINT/SIGTERM.
 // A bad argument prints an error naming it and exits 64 (EX_USAGE).
-import { parseArgs } from 'node:util';
 import { hostOnPty } from '../shared/pty-host.js';
 import { PrinterSim, type Answers, type Paper } from './printer-sim.js';
 import { hostOnTcp } from './tcp.js';
@@ -19,7 +18,7 @@ const USAGE = `usage: node devices/printer-sim (--tcp PORT | --pty PATH) [option
   --help               this text`;
 
 export { UsageError } from '../shared/cli.js';
-import { runSimulatorCli, UsageError } from '../shared/cli.js';
+import { parseSimArgs, runSimulatorCli, UsageError } from '../shared/cli.js';
 
 export interface CliConfig {
   tcp: number | null;
@@ -32,20 +31,11 @@ export interface CliConfig {
 }
 
 export function parseCli(argv: string[]): CliConfig | null {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
+  const values = parseSimArgs(argv, {
         tcp: { type: 'string' }, host: { type: 'string' }, pty: { type: 'string' }, paper: { type: 'string' },
-        'cover-open': { type: 'boolean' }, offline: { type: 'boolean' }, answers: { type: 'string' }, help: { type: 'boolean' },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  if (values.help) return null;
+        'cover-open': { type: 'boolean' }, offline: { type: 'boolean' }, answers: { type: 'string' },
+  });
+  if (values === null) return null;
   const tcpArg = values.tcp as string | undefined;
   const pty = (values.pty as string | undefined) ?? null;
   if ((tcpArg === undefined) === (pty === null)) throw new UsageError('give exactly one of --tcp PORT or --pty PATH');

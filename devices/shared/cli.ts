@@ -1,6 +1,7 @@
 // What every simulator's command line shares: a bad argument prints the reason and
 // the usage and exits 64 (EX_USAGE), --help prints the usage, and SIGINT/SIGTERM
 // stop the simulator (its pty or socket goes away, like an unplug) and exit 0.
+import { parseArgs } from 'node:util';
 
 /** A bad command-line argument; the message names it. */
 export class UsageError extends Error {}
@@ -26,4 +27,17 @@ export async function runSimulatorCli<C>(
   const quit = (): void => void stop().then(() => process.exit(0));
   process.once('SIGINT', quit);
   process.once('SIGTERM', quit);
+}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;
+
+/** node:util parseArgs, strict, with --help; a bad argument becomes a UsageError. Null means --help. */
+export function parseSimArgs(argv: string[], options: OptionSpec): Record<string, string | boolean | undefined> | null {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, strict: true, options: { ...options, help: { type: 'boolean' } } }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return values.help ? null : values;
 }

@@ -2,7 +2,6 @@
 // terminal simulator standalone. Commands received and ledger bookings are
 // printed as JSON lines on stdout. Runs until SIGINT/SIGTERM. A bad argument
 // prints an error naming it and exits 64 (EX_USAGE).
-import { parseArgs } from 'node:util';
 import { hostOnPty } from '../shared/pty-host.js';
 import { hostOnTcp } from './tcp-host.js';
 import { TerminalSim, type SimMode } from './terminal-sim.js';
@@ -21,7 +20,7 @@ const USAGE = `usage: node devices/terminal-sim (--tcp PORT | --pty PATH) [optio
   --help              this text`;
 
 export { UsageError } from '../shared/cli.js';
-import { runSimulatorCli, UsageError } from '../shared/cli.js';
+import { parseSimArgs, runSimulatorCli, UsageError } from '../shared/cli.js';
 
 export interface CliConfig {
   tcp: number | null;
@@ -34,20 +33,11 @@ export interface CliConfig {
 }
 
 export function parseCli(argv: string[]): CliConfig | null {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
+  const values = parseSimArgs(argv, {
         tcp: { type: 'string' }, host: { type: 'string' }, pty: { type: 'string' }, mode: { type: 'string' },
-        'decline-code': { type: 'string' }, 'delay-ms': { type: 'string' }, password: { type: 'string' }, help: { type: 'boolean' },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  if (values.help) return null;
+        'decline-code': { type: 'string' }, 'delay-ms': { type: 'string' }, password: { type: 'string' },
+  });
+  if (values === null) return null;
   const s = (k: string): string | undefined => values[k] as string | undefined;
   const tcpArg = s('tcp');
   const pty = s('pty') ?? null;
