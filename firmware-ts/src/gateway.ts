@@ -5,6 +5,10 @@ import type { Logger } from 'pino';
 import { allCommands } from './api/commands/index.js';
 import { CommandPath } from './api/command-path.js';
 import { QueueService } from './services/queue/queue-service.js';
+import { QueueDevices } from './services/queue/queue-devices.js';
+import { toQueueConfig } from './services/queue/options.js';
+import { callBoardPort, journalQueuePort, queueSignalsPort, ticketPrinterPort } from './adapters/queue-ports.js';
+import { randomUUID } from 'node:crypto';
 import { DeviceStatePublisher } from './api/device-state.js';
 import { StatePublisher, type GatewaySnapshot } from './api/state-publisher.js';
 import { JournalPrintJobStore } from './adapters/print-job-store.js';
@@ -27,6 +31,8 @@ export class Gateway {
   readonly broker: Broker;
   readonly state: StatePublisher;
   readonly devices: Devices;
+  readonly queue: QueueService;
+  readonly queueDevices: QueueDevices;
   private readonly order: Part[];
   private started: Part[] = [];
   private startedAt = new Date().toISOString();
@@ -46,7 +52,7 @@ export class Gateway {
     this.commands = new CommandPath(this.store, partLogger(log, 'api'));
     this.broker = new Broker(config.broker, this.commands, partLogger(log, 'broker'));
     this.commands.attach(this.broker);
-    this.commands.register(allCommands(this.broker, new QueueService()));
+    this.queue = new QueueService(toQueueConfig(config.queue), { journal: journalQueuePort(this.store), log: partLogger(log, 'queue') });
     this.devices = buildDevices(config.devices, log, {
       gnss: {
         publish: (state) => this.publishRetained('vim/state/gnss', state),
@@ -57,10 +63,14 @@ export class Gateway {
       printJobs: new JournalPrintJobStore(this.store),
       shutdown: () => (opts.onShutdownRequest ?? (() => log.warn('ignition off: shutdown requested, but nothing handles it')))('ignition off'),
     });
+    this.queueDevices = this.buildQueueDevices(log);
+    this.commands.register(allCommands(this.broker, { queue: this.queue, queueDevices: this.queueDevices }));
     this.state = new StatePublisher(this.broker, () => this.snapshot(), partLogger(log, 'state'));
     const deviceState = new DeviceStatePublisher(this.broker, this.devices.parts, partLogger(log, 'devices'));
     // Devices start after the broker (they publish) and stop before it.
-    this.order = [this.store, this.settings, this.broker, ...this.devices.parts, deviceState, this.state];
+    // The queue restores its day after the broker is up, so the restored state is published
+    // (retained) at once; a command arriving in between sees the model a replay would give.
+    this.order = [this.store, this.settings, this.broker, this.queue, ...this.devices.parts, this.queueDevices, deviceState, this.state];
   }
 
   async start(): Promise<void> {
@@ -87,6 +97,30 @@ export class Gateway {
       }
     }
     this.started = [];
+  }
+
+  /** The queue's devices through its ports; a kiosk button takes a ticket like a kiosk tablet would. */
+  private buildQueueDevices(log: Logger): QueueDevices {
+    const q = this.config.queue;
+    const d = this.devices;
+    const printer = (q.ticketPrinter === undefined ? d.printers[0] : d.printers.find((p) => p.name === q.ticketPrinter)) ?? null;
+    const qlog = partLogger(log, 'queue-devices');
+    const kiosk = { clientId: 'gpio-kiosk', username: 'gpio-kiosk', role: 'kiosk' as const };
+    return new QueueDevices({
+      queue: this.queue,
+      printer: printer && ticketPrinterPort(printer),
+      board: d.display && callBoardPort(d.display),
+      signals: d.gpio && queueSignalsPort(d.gpio, q.paperLed, qlog),
+      take: async (letter) => {
+        const payload = Buffer.from(JSON.stringify({ id: randomUUID(), service: letter }));
+        const a = await this.commands.execute(kiosk, 'vim/cmd/queue/take', payload);
+        if (!a.ok) throw new Error(`${a.error.code}: ${a.error.message}`);
+      },
+      vehicleName: this.config.vehicle.name,
+      ...(q.statusUrl === undefined ? {} : { statusUrl: q.statusUrl }),
+      kioskButtons: q.kioskButtons,
+      log: qlog,
+    });
   }
 
   private publishRetained(topic: string, value: unknown): void {

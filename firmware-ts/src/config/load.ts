@@ -6,6 +6,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { compile, type FieldError } from '../schema/validator.js';
 import { parseTransportUri, TransportUriError } from '../transport/uri.js';
 import { ConfigSchema, type Config } from './schema.js';
+import { queueConfigErrors } from '../services/queue/options.js';
 
 export const EX_CONFIG = 78; // sysexits.h EX_CONFIG: systemd does not restart-loop on it
 
@@ -84,6 +85,16 @@ function checkDevicePorts(cfg: Config): FieldError[] {
   return errors;
 }
 
+/** The queue's own cross-field rules, plus the devices it names. */
+function checkQueue(cfg: Config): FieldError[] {
+  const errors = queueConfigErrors(cfg.queue);
+  const printer = cfg.queue.ticketPrinter;
+  if (printer !== undefined && !cfg.devices.printers.some((p) => p.name === printer)) {
+    errors.push({ path: 'queue.ticketPrinter', message: `"${printer}" is not one of devices.printers[].name` });
+  }
+  return errors;
+}
+
 export function parseConfig(text: string, file: string | null, env: NodeJS.ProcessEnv = {}): ConfigResult {
   let doc: unknown;
   try {
@@ -97,8 +108,8 @@ export function parseConfig(text: string, file: string | null, env: NodeJS.Proce
   const envErrors = applyEnvOverrides(doc as Record<string, unknown>, env);
   const r = validator.check(doc);
   if (!r.ok || envErrors.length) return { ok: false, file, errors: [...envErrors, ...(r.ok ? [] : r.errors)] };
-  const portErrors = checkDevicePorts(r.value);
-  if (portErrors.length) return { ok: false, file, errors: portErrors };
+  const crossErrors = [...checkDevicePorts(r.value), ...checkQueue(r.value)];
+  if (crossErrors.length) return { ok: false, file, errors: crossErrors };
   return { ok: true, file, config: resolvePaths(r.value, file ? dirname(resolve(file)) : process.cwd()) };
 }
 

@@ -46,6 +46,7 @@ export class Journal {
   private readonly after: Statement;
   private readonly byCommand: Statement;
   private readonly countStmt: Statement;
+  private readonly classRange: Statement;
 
   constructor(
     private readonly db: Db,
@@ -60,6 +61,7 @@ export class Journal {
     this.bySeq = db.prepare('SELECT * FROM journal WHERE seq = ?');
     this.after = db.prepare('SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?');
     this.byCommand = db.prepare('SELECT * FROM journal WHERE command_id = ? ORDER BY seq');
+    this.classRange = db.prepare('SELECT * FROM journal WHERE class = ? AND created_at >= ? AND created_at < ? ORDER BY seq');
     this.countStmt = db.prepare('SELECT count(*) AS n, coalesce(max(seq), 0) AS last FROM journal');
   }
 
@@ -92,6 +94,14 @@ export class Journal {
 
   list(afterSeq: number, limit: number): StoredRecord[] {
     return (this.after.all(afterSeq, limit) as Row[]).map(fromRow);
+  }
+
+  /**
+   * Records of one class journaled in [from, to), in journal order, read lazily.
+   * By wall clock: a record's own time (e.g. a queue event's `at`) is the caller's to check.
+   */
+  *ofClass(cls: RecordClass, from: Date, to: Date): Generator<StoredRecord> {
+    for (const r of this.classRange.iterate(cls, from.toISOString(), to.toISOString()) as Iterable<Row>) yield fromRow(r);
   }
 
   forCommand(commandId: string): StoredRecord[] {

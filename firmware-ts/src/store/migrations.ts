@@ -59,4 +59,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX print_jobs_pending ON print_jobs(printer, seq) WHERE done_at IS NULL;
   `,
+  // 3: a class's records by time, for replaying today's queue at start and for day statistics.
+  `
+  CREATE INDEX journal_class_time ON journal(class, created_at);
+  `,
 ];

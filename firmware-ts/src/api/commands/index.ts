@@ -5,10 +5,15 @@ import type { Publisher } from '../command-path.js';
 import type { EventDefinition } from '../event.js';
 import { QueueService } from '../../services/queue/queue-service.js';
 import { logbookCommands, logbookEvents } from './logbook.js';
-import { queueCommands, queueEvents } from './queue.js';
+import { queueCommands, queueEvents, type QueueTicketDevices } from './queue.js';
 
-export function allCommands(events: Publisher, queue: QueueService = new QueueService()): CommandDefinition[] {
-  return [...logbookCommands(events), ...queueCommands(events, queue)];
+export interface CommandServices {
+  queue?: QueueService;
+  queueDevices?: QueueTicketDevices | null;
+}
+
+export function allCommands(events: Publisher, services: CommandServices = {}): CommandDefinition[] {
+  return [...logbookCommands(events), ...queueCommands(events, services.queue ?? new QueueService(), services.queueDevices ?? null)];
 }
 
 export const ALL_EVENTS: readonly EventDefinition[] = [...logbookEvents, ...queueEvents];

@@ -1,73 +1,158 @@
 // vim/cmd/queue/*: the citizen queue (issue 5). Kiosks take tickets; staff open and close
-// counters, call the next citizen and finish with them.
+// counters and services, call, recall, serve, transfer and cancel; `stats` reports a day.
 //
-// Every handler runs the QueueModel operation as a dry run on a copy (QueueService.dryRun)
-// and journals the events it emits inside the store transaction; the live model takes the
-// events only in afterCommit, once they are durable. A refused operation (QueueError, mapped
-// to the ApiError with the same code and message) journals nothing and changes nothing, and a
-// transaction that fails after the handler returned leaves the model where the journal is.
-import { Type, type Static } from '@sinclair/typebox';
+// Every state-changing handler runs the QueueModel operation as a dry run on a copy
+// (QueueService.dryRun) and journals the events it emits inside the store transaction; the
+// live model takes the events only in afterCommit, once they are durable. A refused
+// operation (QueueError, mapped to the ApiError with the same code and message) journals
+// nothing and changes nothing, and a transaction that fails after the handler returned
+// leaves the model where the journal is.
+import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import type { QueueEvent } from '../../services/queue/events.js';
 import { QueueError } from '../../services/queue/errors.js';
+import type { TicketPrinterStatus } from '../../services/queue/ports.js';
 import type { OpResult, QueueModel } from '../../services/queue/queue-model.js';
 import type { QueueService } from '../../services/queue/queue-service.js';
+import { computeStats, eventsOfDay } from '../../services/queue/stats.js';
+import type { Role } from '../../config/schema.js';
 import type { Tx } from '../../store/store.js';
-import { CommandPayload, defineCommand, type CommandContext } from '../command.js';
+import { defineCommand, type CommandContext, type CommandDefinition } from '../command.js';
 import type { Publisher } from '../command-path.js';
 import { ApiError } from '../errors.js';
-import type { EventDefinition } from '../event.js';
+import * as S from './queue-schemas.js';
 
-const ServiceLetter = Type.String({ minLength: 1, maxLength: 2, description: 'Service letter, e.g. "A"' });
-const CounterNumber = Type.Integer({ minimum: 1, maximum: 99, description: 'Counter number' });
-const TicketRef = Type.String({ minLength: 1, maxLength: 40, description: 'Ticket number ("A001", the newest with that number) or id ("2026-05-04/A001")' });
+export { queueEvents, QueueTakeResult } from './queue-schemas.js';
 
-export const QueueTake = CommandPayload(
-  {
-    service: ServiceLetter,
-    priority: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'Priority class (e.g. elderly, disabled); omitted for a normal ticket' })),
-  },
-  'Take a ticket for a service',
-);
-export const QueueCounter = CommandPayload({ counter: CounterNumber }, 'A counter');
-export const QueueTicket = CommandPayload({ ticket: TicketRef }, 'A ticket');
-
-export const QueueTakeResult = Type.Object({
-  ticket: Type.String({ description: 'Ticket number to print, e.g. A001' }),
-  ticketId: Type.String({ description: 'Ticket id (day/number)' }),
-  service: Type.String(),
-  ahead: Type.Integer({ minimum: 0, description: 'People waiting before this ticket' }),
-  estimatedWaitMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'Estimated wait; null when unknown' }),
-});
-export type QueueTakeResult = Static<typeof QueueTakeResult>;
-
-export const QueueCounterResult = Type.Object({ counter: Type.Integer(), open: Type.Boolean() });
-export const QueueCallResult = Type.Object({ ticket: Type.String({ description: 'Called ticket number' }), ticketId: Type.String(), counter: Type.Integer() });
-export const QueueTicketResult = Type.Object({ ticket: Type.String(), ticketId: Type.String(), state: Type.String({ description: 'The ticket state now' }) });
-
-export const QueueCalled = Type.Object(
-  {
-    ticket: Type.String({ description: 'Ticket number' }),
-    counter: Type.Integer({ description: 'Counter the citizen goes to' }),
-    at: Type.Integer({ description: 'Unix ms' }),
-  },
-  { additionalProperties: false, description: 'A ticket was called to a counter (QoS 0; vim/state/queue carries the durable picture)' },
-);
-
-export const queueEvents: readonly EventDefinition[] = [
-  { topic: 'vim/event/queue/called', summary: 'A ticket was called to a counter', payload: QueueCalled, examples: [{ ticket: 'A001', counter: 2, at: 1777888000000 }] },
-];
-
-/** What afterCommit gets: the events to apply, and the answer. */
-interface Done<R> {
-  events: readonly QueueEvent[];
-  reply: R;
+/** The ticket devices as the commands see them (services/queue/queue-devices.ts). */
+export interface QueueTicketDevices {
+  printerStatus(): TicketPrinterStatus | null;
+  printTicket(ref: string): Promise<void>;
 }
 
-export function queueCommands(events: Publisher, queue: QueueService) {
-  function run<R extends OpResult>(ctx: CommandContext, tx: Tx, op: (m: QueueModel, now: number) => R): R {
+const STAFF: readonly Role[] = ['staff'];
+/** Example payloads for the AsyncAPI document, with stable ids (the document must not change between runs). */
+function exampleIds() {
+  let n = 0;
+  return (args: Record<string, unknown>) => ({ id: `1a2b3c4d-0000-4000-8000-${String(++n).padStart(12, '0')}`, ...args });
+}
+
+/** One row of the table: a model operation and how its result becomes the reply. */
+interface Op<P extends TObject, R extends OpResult> {
+  action: string;
+  summary: string;
+  roles?: readonly Role[];
+  payload: P;
+  result: TSchema;
+  examples: Record<string, unknown>[];
+  op: (m: QueueModel, args: Static<P>, now: number) => R;
+  reply: (r: R, args: Static<P>) => unknown;
+}
+const op = <P extends TObject, R extends OpResult>(o: Op<P, R>) => o as unknown as Op<TObject, OpResult>;
+
+function ticketReply(r: OpResult) {
+  const t = r.tickets[0]!;
+  return { ticket: t.number, ticketId: t.id, state: t.state };
+}
+
+export function queueCommands(events: Publisher, queue: QueueService, devices: QueueTicketDevices | null = null): CommandDefinition[] {
+  const printer = () => devices?.printerStatus() ?? null;
+  const ex = exampleIds();
+  const ops = [
+    op({
+      action: 'take',
+      summary: 'Take a ticket (kiosk, or staff on behalf of a citizen); it prints on the ticket printer',
+      roles: ['staff', 'kiosk'],
+      payload: S.QueueTake,
+      result: S.QueueTakeResult,
+      examples: [ex({ service: 'A' }), ex({ service: 'B', priority: 'elderly' })],
+      op: (m, a: Static<typeof S.QueueTake>, now) => m.take(a.service, now, a.priority ?? null),
+      reply: (r) => ({ ticket: r.ticket.number, ticketId: r.ticket.id, service: r.ticket.service, ahead: r.ahead, estimatedWaitMs: r.estimatedWaitMs, printer: printer() }),
+    }),
+    op({
+      action: 'open-counter',
+      summary: 'Open a counter (it can then call tickets)',
+      payload: S.QueueCounter,
+      result: S.QueueCounterResult,
+      examples: [ex({ counter: 1 })],
+      op: (m, a: Static<typeof S.QueueCounter>, now) => m.openCounter(a.counter, now),
+      reply: (_r, a) => ({ counter: a.counter, open: true }),
+    }),
+    op({
+      action: 'close-counter',
+      summary: 'Close a counter (refused while it has a called or serving ticket)',
+      payload: S.QueueCounter,
+      result: S.QueueCounterResult,
+      examples: [ex({ counter: 1 })],
+      op: (m, a: Static<typeof S.QueueCounter>, now) => m.closeCounter(a.counter, now),
+      reply: (_r, a) => ({ counter: a.counter, open: false }),
+    }),
+    op({
+      action: 'open-service',
+      summary: 'Open a service for new tickets and transfers',
+      payload: S.QueueServiceRef,
+      result: S.QueueServiceResult,
+      examples: [ex({ service: 'D' })],
+      op: (m, a: Static<typeof S.QueueServiceRef>, now) => m.openService(a.service, now),
+      reply: (r, a) => ({ service: r.services[0]?.letter ?? a.service.toLocaleUpperCase('tr-TR'), open: true }),
+    }),
+    op({
+      action: 'close-service',
+      summary: 'Close a service: no new tickets or transfers; those already waiting are still served',
+      payload: S.QueueServiceRef,
+      result: S.QueueServiceResult,
+      examples: [ex({ service: 'D' })],
+      op: (m, a: Static<typeof S.QueueServiceRef>, now) => m.closeService(a.service, now),
+      reply: (r, a) => ({ service: r.services[0]?.letter ?? a.service.toLocaleUpperCase('tr-TR'), open: false }),
+    }),
+    op({
+      action: 'call-next',
+      summary: "Call the next waiting ticket to a counter (by the counter's services and priority)",
+      payload: S.QueueCounter,
+      result: S.QueueCallResult,
+      examples: [ex({ counter: 2 })],
+      op: (m, a: Static<typeof S.QueueCounter>, now) => m.callNext(a.counter, now),
+      reply: (r, a) => ({ ticket: r.ticket.number, ticketId: r.ticket.id, counter: a.counter }),
+    }),
+    ...(
+      [
+        ['recall', 'Announce a called ticket again (board and chime); it keeps its turn', (m: QueueModel, t: string, now: number) => m.recall(t, now)],
+        ['start', 'Start serving a called ticket (the citizen arrived at the counter)', (m: QueueModel, t: string, now: number) => m.start(t, now)],
+        ['complete', 'Finish serving a ticket', (m: QueueModel, t: string, now: number) => m.complete(t, now)],
+        ['no-show', 'Close a called ticket whose citizen did not come', (m: QueueModel, t: string, now: number) => m.noShow(t, now)],
+        ['cancel', 'Cancel a waiting or called ticket (the citizen left)', (m: QueueModel, t: string, now: number) => m.cancel(t, now)],
+      ] as const
+    ).map(([action, summary, fn]) =>
+      op({
+        action,
+        summary,
+        payload: S.QueueTicket,
+        result: S.QueueTicketResult,
+        examples: [ex({ ticket: 'A001' })],
+        op: (m, a: Static<typeof S.QueueTicket>, now) => fn(m, a.ticket, now),
+        reply: ticketReply,
+      }),
+    ),
+    op({
+      action: 'transfer',
+      summary: 'Close a ticket and queue the citizen at the end of another service (a new ticket, printed, same priority)',
+      payload: S.QueueTransfer,
+      result: S.QueueTransferResult,
+      examples: [ex({ ticket: 'A001', service: 'C' })],
+      op: (m, a: Static<typeof S.QueueTransfer>, now) => m.transfer(a.ticket, a.service, now),
+      reply: (r) => ({
+        from: r.tickets.find((t) => t.id !== r.ticket.id)?.number ?? '',
+        ticket: r.ticket.number,
+        ticketId: r.ticket.id,
+        service: r.ticket.service,
+        printer: printer(),
+      }),
+    }),
+  ];
+
+  function run<R extends OpResult>(ctx: CommandContext, tx: Tx, fn: (m: QueueModel, now: number) => R): R {
     try {
       return queue.dryRun(
-        (m) => op(m, Date.now()),
+        (m) => fn(m, Date.now()),
         (evs) => {
           for (const e of evs) tx.journal.append({ type: e.type, class: 'queue', payload: e, commandId: ctx.commandId, actor: ctx.client.username });
         },
@@ -79,120 +164,90 @@ export function queueCommands(events: Publisher, queue: QueueService) {
   }
 
   // The result the command path stores and replays is the reply alone; the events ride along
-  // to afterCommit through this map, keyed by command id, and are removed there. An entry
-  // whose transaction failed (no afterCommit) stays until a retry of that id replaces it.
-  const pending = new Map<string, readonly QueueEvent[]>();
-
-  function finish<R>(ctx: CommandContext, done: Done<R>): R {
-    pending.set(ctx.commandId, done.events);
-    return done.reply;
+  // to afterCommit through this map, keyed by command id. An entry is removed by its
+  // afterCommit; one whose transaction failed (no afterCommit) is swept after a minute,
+  // far longer than any commit takes.
+  const pending = new Map<string, { events: readonly QueueEvent[]; at: number }>();
+  function remember(id: string, evs: readonly QueueEvent[]): void {
+    const now = Date.now();
+    if (pending.size > 1000) for (const [k, v] of pending) if (now - v.at > 60_000) pending.delete(k);
+    pending.set(id, { events: evs, at: now });
   }
 
   function afterCommit(ctx: CommandContext): void {
-    const evs = pending.get(ctx.commandId) ?? [];
+    const p = pending.get(ctx.commandId);
     pending.delete(ctx.commandId);
-    if (evs.length === 0) return;
-    queue.commit(evs);
-    events.publish('vim/state/queue', JSON.stringify(queue.snapshot()), { retain: true, qos: 1 }).catch(() => undefined);
-    for (const e of evs) {
-      if (e.type === 'queue.ticket.called') {
-        events.publish('vim/event/queue/called', JSON.stringify({ ticket: e.number, counter: e.counter, at: e.at }), { qos: 0 }).catch(() => undefined);
-      }
-    }
+    if (p) queue.commit(p.events);
   }
 
-  return [
+  // Published from the committed model, so screens never show what the journal lacks.
+  queue.onCommitted((evs, snap) => {
+    events.publish('vim/state/queue', JSON.stringify(snap), { retain: true, qos: 1 }).catch(() => undefined);
+    for (const e of evs) {
+      if (e.type === 'queue.ticket.called' || e.type === 'queue.ticket.recalled') {
+        const payload = { ticket: e.number, counter: e.counter, recall: e.type === 'queue.ticket.recalled', at: e.at };
+        events.publish('vim/event/queue/called', JSON.stringify(payload), { qos: 0 }).catch(() => undefined);
+      }
+    }
+  });
+
+  const defs: CommandDefinition[] = ops.map((o) =>
     defineCommand({
       service: 'queue',
-      action: 'take',
-      summary: 'Take a ticket (kiosk or staff on behalf of a citizen)',
-      roles: ['staff', 'kiosk'],
-      payload: QueueTake,
-      result: QueueTakeResult,
-      examples: [
-        { id: '1a2b3c4d-0000-4000-8000-000000000001', service: 'A' },
-        { id: '1a2b3c4d-0000-4000-8000-000000000002', service: 'B', priority: 'elderly' },
-      ],
-      handle(ctx, args: Static<typeof QueueTake>, tx): QueueTakeResult {
-        const r = run(ctx, tx, (m, now) => m.take(args.service, now, args.priority ?? null));
-        return finish(ctx, {
-          events: r.events,
-          reply: { ticket: r.ticket.number, ticketId: r.ticket.id, service: r.ticket.service, ahead: r.ahead, estimatedWaitMs: r.estimatedWaitMs },
-        });
+      action: o.action,
+      summary: o.summary,
+      roles: o.roles ?? STAFF,
+      payload: o.payload,
+      result: o.result,
+      examples: o.examples,
+      handle(ctx, args, tx) {
+        const r = run(ctx, tx, (m, now) => o.op(m, args, now));
+        remember(ctx.commandId, r.events);
+        return o.reply(r, args);
       },
       afterCommit,
     }),
+  );
+
+  defs.push(
     defineCommand({
       service: 'queue',
-      action: 'open-counter',
-      summary: 'Open a counter (it can then call tickets)',
-      roles: ['staff'],
-      payload: QueueCounter,
-      result: QueueCounterResult,
-      examples: [{ id: '1a2b3c4d-0000-4000-8000-000000000003', counter: 1 }],
-      handle(ctx, args: Static<typeof QueueCounter>, tx) {
-        const r = run(ctx, tx, (m, now) => m.openCounter(args.counter, now));
-        return finish(ctx, { events: r.events, reply: { counter: args.counter, open: true } });
+      action: 'reprint',
+      summary: 'Print a ticket again (after the printer ran out of paper, or a lost slip)',
+      roles: STAFF,
+      payload: S.QueueTicket,
+      result: S.QueueReprintResult,
+      examples: [ex({ ticket: 'A001' })],
+      handle(ctx, args: Static<typeof S.QueueTicket>, tx) {
+        const t = queue.ticket(args.ticket);
+        if (!t) throw new ApiError('UNKNOWN_TICKET', `unknown ticket "${args.ticket}"`, { ticket: args.ticket });
+        const p = printer();
+        if (!p) throw new ApiError('NO_PRINTER', 'no ticket printer is configured (queue.ticketPrinter, devices.printers)', {});
+        tx.journal.append({ type: 'print.ticket.reprint', class: 'events', payload: { ticket: t.id }, commandId: ctx.commandId, actor: ctx.client.username });
+        return { ticket: t.number, ticketId: t.id, printer: p };
       },
-      afterCommit,
+      afterCommit(_ctx, result) {
+        devices?.printTicket(result.ticketId).catch(() => undefined);
+      },
     }),
     defineCommand({
       service: 'queue',
-      action: 'close-counter',
-      summary: 'Close a counter (refused while it has a called or serving ticket)',
-      roles: ['staff'],
-      payload: QueueCounter,
-      result: QueueCounterResult,
-      examples: [{ id: '1a2b3c4d-0000-4000-8000-000000000004', counter: 1 }],
-      handle(ctx, args: Static<typeof QueueCounter>, tx) {
-        const r = run(ctx, tx, (m, now) => m.closeCounter(args.counter, now));
-        return finish(ctx, { events: r.events, reply: { counter: args.counter, open: false } });
+      action: 'stats',
+      summary: "A day's statistics: waits, service times, served per hour, no-shows, by service and counter",
+      roles: ['staff', 'maintenance'],
+      payload: S.QueueStatsQuery,
+      result: S.QueueStatsResult,
+      examples: [ex({}), ex({ day: '2026-05-04' })],
+      handle(_ctx, args: Static<typeof S.QueueStatsQuery>, tx) {
+        const day = args.day ?? queue.dayOf(Date.now());
+        const start = Date.parse(`${day}T00:00:00Z`);
+        if (Number.isNaN(start)) throw new ApiError('INVALID_PAYLOAD', `day: "${day}" is not a date`, { field: 'day' });
+        // A generous window around the day; eventsOfDay keeps exactly the service day's events.
+        const evs: QueueEvent[] = [];
+        for (const r of tx.journal.ofClass('queue', new Date(start - 86_400_000), new Date(start + 2 * 86_400_000))) evs.push(r.payload as QueueEvent);
+        return { day, ...computeStats(eventsOfDay(evs, day, queue.resetAtMinutes)) };
       },
-      afterCommit,
     }),
-    defineCommand({
-      service: 'queue',
-      action: 'call-next',
-      summary: 'Call the next waiting ticket to a counter',
-      roles: ['staff'],
-      payload: QueueCounter,
-      result: QueueCallResult,
-      examples: [{ id: '1a2b3c4d-0000-4000-8000-000000000005', counter: 2 }],
-      handle(ctx, args: Static<typeof QueueCounter>, tx) {
-        const r = run(ctx, tx, (m, now) => m.callNext(args.counter, now));
-        return finish(ctx, { events: r.events, reply: { ticket: r.ticket.number, ticketId: r.ticket.id, counter: args.counter } });
-      },
-      afterCommit,
-    }),
-    defineCommand({
-      service: 'queue',
-      action: 'start',
-      summary: 'Start serving a called ticket (the citizen arrived at the counter)',
-      roles: ['staff'],
-      payload: QueueTicket,
-      result: QueueTicketResult,
-      examples: [{ id: '1a2b3c4d-0000-4000-8000-000000000006', ticket: 'A001' }],
-      handle(ctx, args: Static<typeof QueueTicket>, tx) {
-        const r = run(ctx, tx, (m, now) => m.start(args.ticket, now));
-        const t = r.tickets[0]!;
-        return finish(ctx, { events: r.events, reply: { ticket: t.number, ticketId: t.id, state: t.state } });
-      },
-      afterCommit,
-    }),
-    defineCommand({
-      service: 'queue',
-      action: 'complete',
-      summary: 'Finish serving a ticket',
-      roles: ['staff'],
-      payload: QueueTicket,
-      result: QueueTicketResult,
-      examples: [{ id: '1a2b3c4d-0000-4000-8000-000000000007', ticket: 'A001' }],
-      handle(ctx, args: Static<typeof QueueTicket>, tx) {
-        const r = run(ctx, tx, (m, now) => m.complete(args.ticket, now));
-        const t = r.tickets[0]!;
-        return finish(ctx, { events: r.events, reply: { ticket: t.number, ticketId: t.id, state: t.state } });
-      },
-      afterCommit,
-    }),
-  ];
+  );
+  return defs;
 }

@@ -139,6 +139,11 @@ export class GpioDriver extends EventEmitter<GpioDriverEvents> implements Part {
     this.blinkers.get(name)?.set(pattern);
   }
 
+  /** The configured LED names (lines.leds). */
+  ledNames(): string[] {
+    return Object.keys(this.config.lines.leds);
+  }
+
   ledPattern(name: string): LedPattern | null {
     return this.blinkers.get(name)?.current ?? null;
   }

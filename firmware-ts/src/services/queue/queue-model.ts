@@ -8,6 +8,7 @@ import { checkPriority, makePolicy, pickNext, type PriorityPolicy } from './prio
 import { estimateWaitMs, snapshotOf, waitingIn, type QueueSnapshot } from './snapshot.js';
 import { applyEvent, type CounterState, type QueueState, type ServiceState, type StateLimits } from './state.js';
 import { FINAL_STATES, transition, type Ticket, type TicketAction } from './ticket.js';
+import type { TicketStatus } from './view.js';
 
 export interface QueueConfig {
   services: { letter: string; name: string; open?: boolean }[];
@@ -97,6 +98,38 @@ export class QueueModel {
 
   snapshot(): QueueSnapshot {
     return snapshotOf(this.s, { defaultServiceMs: this.defaultServiceMs });
+  }
+
+  /** A ticket as its status page and its printout show it; null when unknown. */
+  status(ref: string): TicketStatus | null {
+    let t: Ticket;
+    try {
+      t = this.ticket(ref);
+    } catch {
+      return null;
+    }
+    // Ahead: waiting tickets of the service taken before this one. Priority tickets may
+    // still overtake it, so this is the honest lower bound the ticket prints.
+    const ahead = t.state === 'waiting' ? Object.values(this.s.tickets).filter((o) => o.state === 'waiting' && o.service === t.service && o.order < t.order).length : null;
+    return {
+      id: t.id,
+      number: t.number,
+      service: t.service,
+      serviceName: this.s.services[t.service]?.name ?? t.service,
+      state: t.state,
+      priority: t.priority,
+      ahead,
+      estimatedWaitMs: ahead === null ? null : estimateWaitMs(this.s, t.service, ahead, { defaultServiceMs: this.defaultServiceMs }),
+      counter: t.counter,
+      takenAt: t.takenAt,
+      transferredFrom: t.transferredFrom,
+      transferredTo: t.transferredTo,
+    };
+  }
+
+  /** The label of a priority class (for the printed ticket), or null for a normal ticket. */
+  priorityLabel(cls: string | null): string | null {
+    return cls === null ? null : (this.policy.classes[cls]?.label ?? cls);
   }
 
   take(service: string, now: number, priority?: string | null): TakeResult {

@@ -1,36 +1,95 @@
-// Holds the live queue model for the command layer. Handlers run inside the store
-// transaction, which may still fail after they return (a failed COMMIT, a full disk),
-// so they never touch the live model: `dryRun` runs the operation on a copy and returns
-// its events, which are journaled in the same transaction; `commit` applies them to the
-// live model only from afterCommit, once they are durable. The model therefore never
-// gets ahead of the journal.
+// Holds the live queue model for the command layer and the screens. Handlers run inside the
+// store transaction, which may still fail after they return (a failed COMMIT, a full disk),
+// so they never touch the live model: `dryRun` runs the operation on a copy and returns its
+// events, which are journaled in the same transaction; `commit` applies them to the live
+// model only from afterCommit, once they are durable. The model therefore never gets ahead
+// of the journal, and at start `start()` rebuilds it from the journal (the day's events).
 //
 // Units of one group-commit batch run synchronously one after another and their
 // afterCommits only run later, so a second command in the same batch must see the first
 // one's (not yet committed) effects, or two takes would both get A001: dry runs chain on
 // a per-batch draft, dropped in a microtask once the batch's synchronous run is over
 // (before any afterCommit, which awaits the batch's promise, and before the next batch).
-import { QueueModel, type OpResult, type QueueConfig } from './queue-model.js';
+import type { Logger } from 'pino';
+import { HealthTracker, type Health, type Part } from '../../lifecycle.js';
+import { compile } from '../../schema/validator.js';
 import type { QueueEvent } from './events.js';
+import { parseResetAt, serviceDay } from './numbering.js';
+import { QueueOptionsSchema, toQueueConfig } from './options.js';
+import type { QueueJournal } from './ports.js';
+import { QueueModel, type OpResult, type QueueConfig } from './queue-model.js';
 import type { QueueSnapshot } from './snapshot.js';
+import type { QueueView, TicketStatus } from './view.js';
 
-/** The van's services and counters until the queue gets its own config section. */
-export const DEFAULT_QUEUE_CONFIG: QueueConfig = {
-  services: [
-    { letter: 'A', name: 'Bilgi Edinme' },
-    { letter: 'B', name: 'Çözüm Merkezi / 153' },
-    { letter: 'C', name: 'İstihdam' },
-    { letter: 'D', name: 'Tahsilat' },
-  ],
-  counters: [1, 2, 3, 4].map((n) => ({ number: n, name: `Gişe ${n}`, services: ['A', 'B', 'C', 'D'] })),
-};
+/** The van's services and counters when the config has no `queue` section (the schema's defaults). */
+export const DEFAULT_QUEUE_CONFIG: QueueConfig = (() => {
+  const r = compile(QueueOptionsSchema, { defaults: true }).check({});
+  if (!r.ok) throw new Error('queue option defaults do not validate');
+  return toQueueConfig(r.value);
+})();
 
-export class QueueService {
-  private readonly live: QueueModel;
+export type CommittedListener = (events: readonly QueueEvent[], snapshot: QueueSnapshot) => void;
+
+export interface QueueServiceDeps {
+  /** Where the day's events come from at start; without it the day starts empty. */
+  journal?: QueueJournal;
+  now?: () => number;
+  log?: Logger;
+}
+
+export class QueueService implements Part, QueueView {
+  readonly name = 'queue';
+  private live: QueueModel;
   private draft: QueueModel | null = null;
+  private readonly listeners = new Set<CommittedListener>();
+  private readonly tracker = new HealthTracker('absent', 'not started');
+  private readonly resetAtMin: number;
+  private readonly now: () => number;
+  private restored = 0;
 
-  constructor(cfg: QueueConfig = DEFAULT_QUEUE_CONFIG) {
-    this.live = new QueueModel(cfg);
+  constructor(
+    readonly config: QueueConfig = DEFAULT_QUEUE_CONFIG,
+    private readonly deps: QueueServiceDeps = {},
+  ) {
+    this.live = new QueueModel(config);
+    this.resetAtMin = parseResetAt(config.resetAt ?? '00:00');
+    this.now = deps.now ?? Date.now;
+  }
+
+  /**
+   * Rebuilds today's queue from the journal, so a restart (or a crash) continues the
+   * numbering and keeps every waiting citizen's place. Only the current service day is
+   * replayed: tickets of earlier days are closed history (their events stay in the
+   * journal for statistics and HQ), and counters start the day closed.
+   */
+  async start(): Promise<void> {
+    const today = serviceDay(this.now(), this.resetAtMin);
+    const events: QueueEvent[] = [];
+    if (this.deps.journal) {
+      // A day is at most 24 h; a day back covers any reset point and a clock a little off.
+      for (const e of this.deps.journal.eventsSince(this.now() - 2 * 86_400_000)) {
+        if (serviceDay(e.at, this.resetAtMin) === today) events.push(e);
+      }
+    }
+    this.live = QueueModel.replay(this.config, events);
+    this.restored = events.length;
+    const snap = this.live.snapshot();
+    const waiting = snap.services.reduce((n, s) => n + s.waiting, 0);
+    this.tracker.set('ok', `day ${today}: ${events.length} events replayed, ${waiting} waiting`);
+    this.deps.log?.info({ day: today, events: events.length, waiting }, 'queue restored from the journal');
+    this.notify([]);
+    return Promise.resolve();
+  }
+
+  stop(): Promise<void> {
+    this.tracker.set('absent', 'stopped');
+    return Promise.resolve();
+  }
+
+  health(): Health {
+    const h = this.tracker.get();
+    h.counters = { restoredEvents: this.restored, listeners: this.listeners.size };
+    return h;
   }
 
   /**
@@ -49,12 +108,53 @@ export class QueueService {
     return r;
   }
 
-  /** Applies committed events to the live model (from afterCommit only). */
+  /** Applies committed events to the live model (from afterCommit only) and tells the listeners. */
   commit(events: readonly QueueEvent[]): void {
+    if (events.length === 0) return;
     this.live.apply(events);
+    this.notify(events);
+  }
+
+  /** Listeners see every committed change (and one empty change at start); returns an unsubscribe. */
+  onCommitted(listener: CommittedListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onChange(listener: (s: QueueSnapshot) => void): () => void {
+    return this.onCommitted((_e, s) => listener(s));
   }
 
   snapshot(): QueueSnapshot {
     return this.live.snapshot();
+  }
+
+  ticket(ref: string): TicketStatus | null {
+    return this.live.status(ref);
+  }
+
+  priorityLabel(cls: string | null): string | null {
+    return this.live.priorityLabel(cls);
+  }
+
+  /** The service day `at` belongs to (the configured reset point applied). */
+  dayOf(at: number): string {
+    return serviceDay(at, this.resetAtMin);
+  }
+
+  get resetAtMinutes(): number {
+    return this.resetAtMin;
+  }
+
+  private notify(events: readonly QueueEvent[]): void {
+    const snap = this.live.snapshot();
+    for (const l of this.listeners) {
+      try {
+        l(events, snap);
+      } catch (e) {
+        // One failing screen or device must not stop the others from hearing of the change.
+        this.deps.log?.error({ err: e }, 'queue listener failed');
+      }
+    }
   }
 }
