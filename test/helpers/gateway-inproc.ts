@@ -26,10 +26,14 @@ export async function writeUsers(file: string): Promise<void> {
   await addUser(file, USERS.maintenance.username, 'maintenance', USERS.maintenance.password);
 }
 
-export async function startGateway(overrides: Record<string, unknown> = {}): Promise<{ gw: Gateway; dir: string; config: Config }> {
-  const dir = tempDir('vimgw-it-');
+/**
+ * Starts a gateway in a fresh temp dir, or in `opts.dir` to restart one on the data an
+ * earlier gateway left (the users file is written only once per dir).
+ */
+export async function startGateway(overrides: Record<string, unknown> = {}, opts: { dir?: string } = {}): Promise<{ gw: Gateway; dir: string; config: Config }> {
+  const dir = opts.dir ?? tempDir('vimgw-it-');
   const configFile = join(dir, 'config.json');
-  await writeUsers(join(dir, 'users.json'));
+  if (!opts.dir) await writeUsers(join(dir, 'users.json'));
   const doc = { vehicle: { id: 'VIM-IT' }, dataDir: 'data', broker: { tcp: { host: '127.0.0.1', port: 0 }, credentialsFile: 'users.json' }, ...overrides };
   writeFileSync(configFile, JSON.stringify(doc));
   const r = parseConfig(JSON.stringify(doc), configFile);
