@@ -16,7 +16,7 @@ export function journalQueuePort(store: Store): QueueJournal {
       // Read whole, inside one read: an open SQLite iterator would hold the connection.
       return store.read((tx) => {
         const out: QueueEvent[] = [];
-        for (const r of tx.journal.ofClass('queue', new Date(sinceMs), new Date(8.64e15))) {
+        for (const r of tx.journal.ofClass('queue', new Date(sinceMs))) {
           const e = r.payload as { type?: unknown };
           if (isQueueEvent(e)) out.push(e);
         }

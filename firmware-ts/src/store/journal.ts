@@ -47,6 +47,7 @@ export class Journal {
   private readonly byCommand: Statement;
   private readonly countStmt: Statement;
   private readonly classRange: Statement;
+  private readonly classSince: Statement;
 
   constructor(
     private readonly db: Db,
@@ -62,6 +63,7 @@ export class Journal {
     this.after = db.prepare('SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?');
     this.byCommand = db.prepare('SELECT * FROM journal WHERE command_id = ? ORDER BY seq');
     this.classRange = db.prepare('SELECT * FROM journal WHERE class = ? AND created_at >= ? AND created_at < ? ORDER BY seq');
+    this.classSince = db.prepare('SELECT * FROM journal WHERE class = ? AND created_at >= ? ORDER BY seq');
     this.countStmt = db.prepare('SELECT count(*) AS n, coalesce(max(seq), 0) AS last FROM journal');
   }
 
@@ -97,11 +99,13 @@ export class Journal {
   }
 
   /**
-   * Records of one class journaled in [from, to), in journal order, read lazily.
-   * By wall clock: a record's own time (e.g. a queue event's `at`) is the caller's to check.
+   * Records of one class journaled in [from, to) (to: open-ended when omitted), in journal
+   * order, read lazily. By wall clock: a record's own time (e.g. a queue event's `at`) is the
+   * caller's to check. Times compare as ISO strings, which order correctly for years 0-9999.
    */
-  *ofClass(cls: RecordClass, from: Date, to: Date): Generator<StoredRecord> {
-    for (const r of this.classRange.iterate(cls, from.toISOString(), to.toISOString()) as Iterable<Row>) yield fromRow(r);
+  *ofClass(cls: RecordClass, from: Date, to?: Date): Generator<StoredRecord> {
+    const rows = to === undefined ? this.classSince.iterate(cls, from.toISOString()) : this.classRange.iterate(cls, from.toISOString(), to.toISOString());
+    for (const r of rows as Iterable<Row>) yield fromRow(r);
   }
 
   forCommand(commandId: string): StoredRecord[] {
