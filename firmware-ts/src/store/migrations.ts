@@ -63,4 +63,25 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX journal_class_time ON journal(class, created_at);
   `,
+  // 4: named counters (tracking and receipt numbers) that advance in the transaction of the
+  //    record that uses them, and the durable SMS queue (sent through the modem when it can).
+  `
+  CREATE TABLE sequences (
+    name  TEXT PRIMARY KEY,
+    last  INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE sms_outbox (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT, -- send order
+    id          TEXT NOT NULL UNIQUE,
+    to_number   TEXT NOT NULL,                     -- E.164; personal data, purged with its record
+    text        TEXT NOT NULL,
+    ref         TEXT,                              -- what it is about, e.g. a tracking number
+    created_at  TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT,
+    sent_at     TEXT,
+    failed_at   TEXT                               -- given up after the configured attempts
+  );
+  CREATE INDEX sms_outbox_pending ON sms_outbox(seq) WHERE sent_at IS NULL AND failed_at IS NULL;
+  `,
 ];

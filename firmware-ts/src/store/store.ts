@@ -11,6 +11,8 @@ import { IdempotencyTable } from './idempotency.js';
 import { Journal } from './journal.js';
 import { Outbox } from './outbox.js';
 import { PrintJobsTable } from './print-jobs-table.js';
+import { Sequences } from './sequences.js';
+import { SmsOutboxTable } from './sms-outbox-table.js';
 
 export interface StoreOptions {
   dataDir: string;
@@ -25,12 +27,14 @@ export interface Tx {
   journal: Journal;
   idempotency: IdempotencyTable;
   printJobs: PrintJobsTable;
+  sequences: Sequences;
+  sms: SmsOutboxTable;
 }
 
 export class Store implements Part {
   readonly name = 'store';
   private db: Db | null = null;
-  private parts: { journal: Journal; outbox: Outbox; idempotency: IdempotencyTable; printJobs: PrintJobsTable; committer: GroupCommitter } | null = null;
+  private parts: (Tx & { outbox: Outbox; committer: GroupCommitter }) | null = null;
   private readonly tracker = new HealthTracker();
 
   constructor(
@@ -103,6 +107,8 @@ export class Store implements Part {
       outbox: new Outbox(db),
       idempotency: new IdempotencyTable(db),
       printJobs: new PrintJobsTable(db),
+      sequences: new Sequences(db),
+      sms: new SmsOutboxTable(db),
       committer,
     };
     const pruned = this.pruneCommandIds();
@@ -170,7 +176,7 @@ export class Store implements Part {
   }
 
   private txOf(parts: NonNullable<Store['parts']>): Tx {
-    return { journal: parts.journal, idempotency: parts.idempotency, printJobs: parts.printJobs };
+    return { journal: parts.journal, idempotency: parts.idempotency, printJobs: parts.printJobs, sequences: parts.sequences, sms: parts.sms };
   }
 
   /** True while the journal is open and answers a read (the systemd watchdog's store check). */
