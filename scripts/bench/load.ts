@@ -46,6 +46,8 @@ export class Lane {
     private readonly replyTopic: string,
     private readonly check: (doc: unknown, id: string) => 'mine' | `error:${string}` | 'other',
     private readonly timeoutMs: number,
+    /** The n-th request of this lane; default: the logbook payload on `publishTopic`. */
+    private readonly next: (id: string, n: number) => { topic: string; payload: string } = (id, n) => ({ topic: publishTopic, payload: benchPayload(id, n) }),
   ) {
     client.on('message', (topic, payload) => {
       if (topic !== this.replyTopic || !this.pending) return;
@@ -75,7 +77,8 @@ export class Lane {
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.settle(`no answer within ${this.timeoutMs} ms`), this.timeoutMs);
       this.pending = { id, resolve, timer };
-      this.client.publish(this.publishTopic, benchPayload(id, this.n++), { qos: 1 }, (err) => {
+      const req = this.next(id, this.n++);
+      this.client.publish(req.topic, req.payload, { qos: 1 }, (err) => {
         if (err) this.settle(`publish failed: ${err.message}`);
       });
     });
