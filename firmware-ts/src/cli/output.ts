@@ -1,6 +1,7 @@
 // CLI output conventions (DESIGN.md "Diagnostics"): English, colour only on a TTY,
 // --json for scripts, and exit codes that tell healthy, degraded or failed.
-export const EXIT = { ok: 0, failed: 1, degraded: 2, usage: 64, config: 78 } as const;
+// unreachable: the broker (or the gateway behind it) did not answer in time; worth retrying, unlike failed.
+export const EXIT = { ok: 0, failed: 1, degraded: 2, unreachable: 3, usage: 64, config: 78 } as const;
 
 export class UsageError extends Error {}
 

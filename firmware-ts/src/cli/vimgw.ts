@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `vimgw`: the maintenance crew's one tool over SSH. English output, --json for
 // scripts, exit codes per cli/output.ts.
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { configCheck } from './config-check.js';
 import { gnssReplay } from './gnss-replay.js';
 import { gnssWatch } from './gnss-watch.js';
@@ -18,28 +18,46 @@ commands:
   gnss replay FILE [--json]             a recorded NMEA log through the driver's parser, one fix per line
   gnss watch [--count N] [--json] [--url U] [--user U]
                                         follow vim/state/gnss (password from $VIMGW_PASSWORD or a prompt)
+  tablet list [--json]                  every MQTT command with its arguments, from the schemas
+  tablet SERVICE ACTION [--ARG VALUE ...] [--payload JSON] [--id UUID] [--json] [--url U] [--user U]
+                                        send a command as a tablet and print the reply, e.g.
+                                        vimgw tablet queue take --service A --user kiosk1
+  tablet watch [TOPIC ...] [--count N] [--json]
+                                        print queue state and events (vimgw tablet --help for more)
 
 roles: staff, kiosk, display, maintenance
-exit codes: 0 ok, 1 failed, 2 degraded, 64 usage error, 78 invalid config`;
+exit codes: 0 ok, 1 failed, 2 degraded, 3 unreachable, 64 usage error, 78 invalid config`;
+
+const OPTIONS = {
+  json: { type: 'boolean', default: false },
+  role: { type: 'string' },
+  'password-stdin': { type: 'boolean', default: false },
+  file: { type: 'string' },
+  config: { type: 'string', short: 'c' },
+  help: { type: 'boolean', short: 'h' },
+  count: { type: 'string' },
+  url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+  user: { type: 'string', default: 'bakim' },
+  timeout: { type: 'string', default: '10' },
+} satisfies ParseArgsConfig['options'];
+
+/**
+ * `tablet` takes any command's fields as options (`--service A`), which the strict
+ * parse below would refuse, so its argv (without the word `tablet`) goes to
+ * cli/tablet-args.ts. The loose parse only finds the first positional word.
+ */
+function tabletArgv(argv: string[]): string[] | null {
+  const { tokens } = parseArgs({ args: argv, allowPositionals: true, strict: false, tokens: true, options: OPTIONS });
+  const first = tokens.find((t) => t.kind === 'positional' || t.kind === 'option-terminator');
+  if (first?.kind !== 'positional' || first.value !== 'tablet') return null;
+  return [...argv.slice(0, first.index), ...argv.slice(first.index + 1)];
+}
 
 async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      role: { type: 'string' },
-      'password-stdin': { type: 'boolean', default: false },
-      file: { type: 'string' },
-      config: { type: 'string', short: 'c' },
-      help: { type: 'boolean', short: 'h' },
-      count: { type: 'string' },
-      url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
-      user: { type: 'string', default: 'bakim' },
-      timeout: { type: 'string', default: '10' },
-    },
-  });
+  const tablet = tabletArgv(argv);
+  // Loaded on demand: only the tablet needs the command catalog.
+  if (tablet) return (await import('./tablet.js')).tabletCommand(tablet);
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
   const [cmd, sub, arg] = positionals;
   if (values.help || cmd === undefined || cmd === 'help') {
     process.stdout.write(`${HELP}\n`);
