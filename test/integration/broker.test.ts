@@ -168,7 +168,7 @@ describe('ACL', () => {
 
 describe('a foreign client', () => {
   it('mosquitto_sub with maintenance credentials sees retained gateway state', async () => {
-    const { stdout } = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(gw.broker.port()), '-i', 'bakim@mosq', '-u', USERS.maintenance.username, '-P', USERS.maintenance.password, '-t', 'vim/state/#', '-v', '-C', '1', '-W', '5'], { timeout: 10_000 });
+    const { stdout } = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(gw.broker.port()), '-i', 'bakim@mosq', '-u', USERS.maintenance.username, '-P', USERS.maintenance.password, '-t', 'vim/state/gateway', '-v', '-C', '1', '-W', '5'], { timeout: 10_000 });
     const [topic, ...rest] = stdout.trim().split(' ');
     expect(topic).toBe('vim/state/gateway');
     const state = JSON.parse(rest.join(' ')) as Record<string, unknown>;
