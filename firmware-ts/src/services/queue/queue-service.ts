@@ -67,8 +67,16 @@ export class QueueService implements Part, QueueView {
     const events: QueueEvent[] = [];
     if (this.deps.journal) {
       // A day is at most 24 h; a day back covers any reset point and a clock a little off.
+      const takenToday = new Set<string>();
       for (const e of this.deps.journal.eventsSince(this.now() - 2 * 86_400_000)) {
-        if (serviceDay(e.at, this.resetAtMin) === today) events.push(e);
+        if (serviceDay(e.at, this.resetAtMin) !== today) continue;
+        // A ticket of an earlier day still waiting at the reset can be called, served,
+        // cancelled or transferred after it. Those events are about closed history (its
+        // `taken` is not replayed), and applying them would throw and keep the gateway from
+        // starting until the day ends; a transfer's new ticket is today's and is kept.
+        if (e.type === 'queue.ticket.taken') takenToday.add(e.ticket);
+        else if ('ticket' in e && !takenToday.has(e.ticket)) continue;
+        events.push(e);
       }
     }
     this.live = QueueModel.replay(this.config, events);
