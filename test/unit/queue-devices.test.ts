@@ -211,6 +211,22 @@ describe('QueueDevices: printing', () => {
     await expect(devices.printTicket('D777')).rejects.toThrow(/unknown ticket/);
     expect(devices.printerStatus()).toEqual({ printer: 'kiosk', ready: true, state: 'ready', pendingJobs: 0 });
   });
+
+  it('a staff reprint is tracked like a ticket print: a failure is counted and logged, never thrown', async () => {
+    const { log, lines } = captureLog();
+    const { printer, exec, devices } = await started({ log });
+    exec((m, now) => m.take('D', now));
+    await settle();
+    devices.reprint('D001');
+    await settle();
+    expect(printer.lines(1)).toContain('D001');
+    printer.answer = () => Promise.reject(new Error('journal full'));
+    expect(() => devices.reprint('D001')).not.toThrow();
+    devices.reprint('D999');
+    await settle();
+    expect(devices.health().counters).toMatchObject({ ticketsQueued: 2, printFailures: 2 });
+    expect(lines.filter((l) => l.level === 50)).toHaveLength(2);
+  });
 });
 
 describe('QueueDevices: chime and board', () => {

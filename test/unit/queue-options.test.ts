@@ -36,7 +36,8 @@ describe('queue config: defaults', () => {
       ['C', 'İstihdam', true],
       ['D', 'Tahsilat', true],
     ]);
-    expect(q.counters).toEqual([1, 2, 3, 4].map((n) => ({ number: n, name: `Gişe ${n}`, services: ['A', 'B', 'C', 'D'] })));
+    expect(q.counters).toEqual([1, 2, 3, 4].map((n) => ({ number: n, name: `Gişe ${n}`, services: ['*'] })));
+    expect(toQueueConfig(q).counters.map((c) => c.services)).toEqual([1, 2, 3, 4].map(() => ['A', 'B', 'C', 'D']));
     expect(q).toMatchObject({ resetAt: '00:00', kioskButtons: true, paperLed: 'paper', serviceTimeWindow: 10, defaultServiceMinutes: 5, recentCalledCount: 5 });
     expect(q.ticketPrinter).toBeUndefined();
     expect(q.statusUrl).toBeUndefined();
@@ -76,8 +77,9 @@ describe('queue config: cross-field errors name the field', () => {
   });
 
   it('a counter naming a letter no service has', () => {
-    // Services without counters keep the default counters, which call A-D: each missing letter is named.
-    expect(errorsOf({ queue: { services: [svc('A'), svc('B'), svc('C')] } }).map((e) => e.path)).toEqual([0, 1, 2, 3].map((i) => `queue.counters[${i}].services[3]`));
+    // Services without counters keep the default counters, which call every configured service ("*").
+    expect(parse({ queue: { services: [svc('A'), svc('B'), svc('C')] } }).ok).toBe(true);
+    expect(toQueueConfig(configOf({ queue: { services: [svc('A'), svc('B'), svc('C')] } }).queue).counters[0]!.services).toEqual(['A', 'B', 'C']);
     expect(errorsOf({ queue: { services: [svc('A'), svc('B')], counters: [ctr(1, ['A', 'X'])] } })).toEqual([
       { path: 'queue.counters[0].services[1]', message: '"X" is not a configured service letter' },
     ]);

@@ -3,7 +3,7 @@
 // Journals are produced by running real operations on a QueueModel, so the test does not
 // depend on how events look, only on what the queue does with them.
 import { pino, type Logger } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { QueueError } from '../../firmware-ts/src/services/queue/errors.js';
 import type { QueueEvent } from '../../firmware-ts/src/services/queue/events.js';
 import type { QueueJournal } from '../../firmware-ts/src/services/queue/ports.js';
@@ -389,5 +389,50 @@ describe('QueueService ticket view', () => {
     expect(svc.ticket('C999')).toBeNull();
     expect(svc.priorityLabel('elderly')).toBe('65 yaş ve üstü');
     expect(svc.priorityLabel(null)).toBeNull();
+  });
+});
+
+describe('QueueService: the service day turning over while it runs', () => {
+  it('starts the new day like a restart would: no leftovers, counters closed, numbering from 001', async () => {
+    vi.useFakeTimers();
+    try {
+      let now = ist(2026, 11, 28, 23, 50);
+      const journal = new MemoryJournal();
+      const svc = new QueueService(CONFIG, { journal, now: () => now });
+      const seen: QueueSnapshot[] = [];
+      svc.onChange((s) => seen.push(s));
+      await svc.start();
+      const record = <R extends OpResult>(op: (m: QueueModel) => R): R => {
+        const r = svc.dryRun(op, (evs) => journal.events.push(...evs));
+        svc.commit(r.events);
+        return r;
+      };
+      record((m) => m.openCounter(1, now));
+      record((m) => m.take('A', now));
+      record((m) => m.take('A', now));
+      expect(waiting(svc.snapshot(), 'A')).toBe(2);
+      now = ist(2026, 11, 29, 0, 1);
+      const before = seen.length;
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(seen.length).toBe(before + 1);
+      expect(waiting(svc.snapshot(), 'A')).toBe(0);
+      expect(counter(svc.snapshot(), 1)?.open).toBe(false);
+      expect(record((m) => m.take('A', now)).ticket.number).toBe('A001');
+      await svc.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('events that do not fit the live model (a dry run from before the turnover) rebuild it from the journal', async () => {
+    const { log, lines } = captureLog();
+    const journal = new MemoryJournal();
+    const svc = new QueueService(CONFIG, { journal, now: () => T0, log });
+    await svc.start();
+    const stray: QueueEvent = { type: 'queue.ticket.called', at: T0, ticket: '2026-11-27/A009', number: 'A009', counter: 1 };
+    expect(() => svc.commit([stray])).not.toThrow();
+    expect(lines.some((l) => l.level === 40 && /rebuilding it from the journal/.test(String(l.msg)))).toBe(true);
+    expect(svc.snapshot().lastCalled).toEqual([]);
+    await svc.stop();
   });
 });

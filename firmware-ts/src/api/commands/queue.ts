@@ -26,7 +26,8 @@ export { queueEvents, QueueTakeResult } from './queue-schemas.js';
 /** The ticket devices as the commands see them (services/queue/queue-devices.ts). */
 export interface QueueTicketDevices {
   printerStatus(): TicketPrinterStatus | null;
-  printTicket(ref: string): Promise<void>;
+  /** Queues the ticket's printout again; never throws (a failed save is logged and counted there). */
+  reprint(ref: string): void;
 }
 
 const STAFF: readonly Role[] = ['staff'];
@@ -227,7 +228,7 @@ export function queueCommands(events: Publisher, queue: QueueService, devices: Q
         return { ticket: t.number, ticketId: t.id, printer: p };
       },
       afterCommit(_ctx, result) {
-        devices?.printTicket(result.ticketId).catch(() => undefined);
+        devices?.reprint(result.ticketId);
       },
     }),
     defineCommand({

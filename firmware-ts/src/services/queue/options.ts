@@ -33,11 +33,14 @@ export const QueueOptionsSchema = Strict(
       Strict({
         number: Type.Integer({ minimum: 1, maximum: 99, description: 'Counter number, as called on the board' }),
         name: Type.String({ minLength: 1, maxLength: 20, description: 'Shown on the page, e.g. "Gişe 1"' }),
-        services: Type.Array(Letter, { minItems: 1, description: 'Letters this counter calls' }),
+        services: Type.Array(Type.String({ pattern: '^(\\*|\\p{L})$', description: 'A service letter, or * for every service' }), {
+          minItems: 1,
+          description: 'Letters this counter calls; ["*"]: all services',
+        }),
       }),
       {
         minItems: 1,
-        default: [1, 2, 3, 4].map((n) => ({ number: n, name: `Gişe ${n}`, services: ['A', 'B', 'C', 'D'] })),
+        default: [1, 2, 3, 4].map((n) => ({ number: n, name: `Gişe ${n}`, services: ['*'] })),
         description: 'Counters (desks); staff open them each day',
       },
     ),
@@ -93,6 +96,7 @@ export function queueConfigErrors(o: QueueOptions): { path: string; message: str
     if (numbers.has(c.number)) errors.push({ path: `queue.counters[${i}].number`, message: `${c.number} is used twice` });
     numbers.add(c.number);
     c.services.forEach((l, j) => {
+      if (l === '*') return;
       if (!letters.has(l.toLocaleUpperCase('tr-TR'))) errors.push({ path: `queue.counters[${i}].services[${j}]`, message: `"${l}" is not a configured service letter` });
     });
   });
@@ -103,7 +107,7 @@ export function queueConfigErrors(o: QueueOptions): { path: string; message: str
 export function toQueueConfig(o: QueueOptions): QueueConfig {
   return {
     services: o.services.map((s) => ({ letter: s.letter, name: s.name, open: s.open })),
-    counters: o.counters.map((c) => ({ number: c.number, name: c.name, services: c.services })),
+    counters: o.counters.map((c) => ({ number: c.number, name: c.name, services: c.services.includes('*') ? o.services.map((s) => s.letter) : c.services })),
     priority: { classes: o.priority.classes, maxConsecutive: o.priority.maxConsecutive },
     resetAt: o.resetAt,
     serviceTimeWindow: o.serviceTimeWindow,

@@ -103,6 +103,11 @@ export class QueueDevices implements Part {
     this.counters.ticketsQueued++;
   }
 
+  /** A reprint asked for by staff: tracked like any ticket print (logged, counted, awaited at stop). */
+  reprint(ref: string): void {
+    this.trackPrint(ref);
+  }
+
   private describe(): string {
     const have = [this.deps.printer && 'printer', this.deps.board && 'board', this.deps.signals && 'gpio'].filter(Boolean);
     return have.length ? `drives ${have.join(', ')}` : 'no queue devices configured';

@@ -46,6 +46,8 @@ export class QueueService implements Part, QueueView {
   private readonly resetAtMin: number;
   private readonly now: () => number;
   private restored = 0;
+  private day = '';
+  private dayTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly config: QueueConfig = DEFAULT_QUEUE_CONFIG,
@@ -63,6 +65,19 @@ export class QueueService implements Part, QueueView {
    * journal for statistics and HQ), and counters start the day closed.
    */
   async start(): Promise<void> {
+    this.restore('start');
+    // At the reset point the day turns over: the live model starts the new day exactly as a
+    // restart would (yesterday's leftovers are closed history, counters start closed), so the
+    // running gateway and a restarted one never disagree.
+    this.dayTimer ??= setInterval(() => {
+      if (serviceDay(this.now(), this.resetAtMin) !== this.day) this.restore('new service day');
+    }, 60_000);
+    this.dayTimer.unref();
+    return Promise.resolve();
+  }
+
+  /** Rebuilds the live model from the journal's events of the current service day. */
+  private restore(why: string): void {
     const today = serviceDay(this.now(), this.resetAtMin);
     const events: QueueEvent[] = [];
     if (this.deps.journal) {
@@ -80,16 +95,18 @@ export class QueueService implements Part, QueueView {
       }
     }
     this.live = QueueModel.replay(this.config, events);
+    this.day = today;
     this.restored = events.length;
     const snap = this.live.snapshot();
     const waiting = snap.services.reduce((n, s) => n + s.waiting, 0);
     this.tracker.set('ok', `day ${today}: ${events.length} events replayed, ${waiting} waiting`);
-    this.deps.log?.info({ day: today, events: events.length, waiting }, 'queue restored from the journal');
+    this.deps.log?.info({ day: today, events: events.length, waiting, why }, 'queue restored from the journal');
     this.notify([]);
-    return Promise.resolve();
   }
 
   stop(): Promise<void> {
+    if (this.dayTimer) clearInterval(this.dayTimer);
+    this.dayTimer = null;
     this.tracker.set('absent', 'stopped');
     return Promise.resolve();
   }
@@ -119,7 +136,15 @@ export class QueueService implements Part, QueueView {
   /** Applies committed events to the live model (from afterCommit only) and tells the listeners. */
   commit(events: readonly QueueEvent[]): void {
     if (events.length === 0) return;
-    this.live.apply(events);
+    try {
+      this.live.apply(events);
+    } catch (e) {
+      // Events a dry run made on the model before a day turnover may not fit the new day's
+      // model. They are durable in the journal, which is the truth: rebuild from it.
+      this.deps.log?.warn({ err: e }, 'committed queue events did not apply to the live model; rebuilding it from the journal');
+      this.restore('events did not apply');
+      return;
+    }
     this.notify(events);
   }
 
