@@ -1,13 +1,15 @@
 // The one generic command path (issue 2 §7): parse, validate against the schema,
 // check the role, check idempotency, run the handler inside the group-committed
 // transaction, and answer on vim/reply/<clientId> only after the commit.
+// Async commands (command.ts `run`) answer after their own writes instead; a retry
+// of one still running joins it rather than running it twice.
 import type { Logger } from 'pino';
 import type { ClientInfo, CommandSink, RefusalCode } from '../broker/broker.js';
 import { compile, type Validator } from '../schema/validator.js';
 import { payloadHash } from '../store/idempotency.js';
 import { StoreError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
-import { topicOf, type CommandContext, type CommandDefinition } from './command.js';
+import { isAsyncCommand, topicOf, type AsyncCommandDefinition, type CommandContext, type CommandDefinition, type SyncCommandDefinition } from './command.js';
 import { ApiError, errorAnswer, type Answer } from './errors.js';
 import { TObject } from '@sinclair/typebox';
 
@@ -30,6 +32,8 @@ export interface CommandPathStats {
 export class CommandPath implements CommandSink {
   private readonly registry = new Map<string, Registered>();
   private publisher: Publisher | null = null;
+  /** Async commands still running, by id: a retry waits for the same answer instead of a second run. */
+  private readonly inflight = new Map<string, { username: string; hash: string; topic: string; answer: Promise<Answer> }>();
   readonly stats: CommandPathStats = { ok: 0, replayed: 0, rejected: 0, failed: 0 };
 
   constructor(
@@ -98,6 +102,8 @@ export class CommandPath implements CommandSink {
         return known.answer as Answer;
       }
       if (known.kind === 'conflict') throw conflict(args.id, known.firstTopic);
+      const def = reg.def;
+      if (isAsyncCommand(def)) return await this.runAsync(def, ctx, args, topic, hash);
       let replayed = false;
       const answer = await this.store.transact((tx): Answer => {
         // Checked again inside: the same id may have been committed by the batch before this one.
@@ -107,7 +113,7 @@ export class CommandPath implements CommandSink {
           return seen.answer as Answer;
         }
         if (seen.kind === 'conflict') throw conflict(args.id, seen.firstTopic);
-        const result = reg.def.handle(ctx, args, tx);
+        const result = def.handle(ctx, args, tx);
         const a: Answer = { id: args.id, ok: true, result };
         tx.idempotency.remember(args.id, client.username, topic, hash, a);
         return a;
@@ -116,7 +122,7 @@ export class CommandPath implements CommandSink {
         this.stats.replayed++;
       } else {
         this.stats.ok++;
-        if (answer.ok) this.runAfterCommit(reg.def, ctx, answer.result);
+        if (answer.ok) this.runAfterCommit(def, ctx, answer.result);
       }
       return answer;
     } catch (e) {
@@ -137,7 +143,37 @@ export class CommandPath implements CommandSink {
     }
   }
 
-  private runAfterCommit(def: CommandDefinition, ctx: CommandContext, result: unknown): void {
+  private runAsync(def: AsyncCommandDefinition, ctx: CommandContext, args: Record<string, unknown> & { id: string }, topic: string, hash: string): Promise<Answer> {
+    const running = this.inflight.get(args.id);
+    if (running) {
+      if (running.username !== ctx.client.username || running.hash !== hash) throw conflict(args.id, running.topic);
+      this.stats.replayed++;
+      return running.answer;
+    }
+    const answer = this.finishAsync(def, ctx, args, topic, hash);
+    this.inflight.set(args.id, { username: ctx.client.username, hash, topic, answer });
+    const done = () => void this.inflight.delete(args.id);
+    answer.then(done, done);
+    return answer;
+  }
+
+  /** Runs an async command and stores its answer, so later retries are answered from the table. */
+  private async finishAsync(def: AsyncCommandDefinition, ctx: CommandContext, args: Record<string, unknown> & { id: string }, topic: string, hash: string): Promise<Answer> {
+    const result = await def.run(ctx, args, this.store);
+    const a: Answer = { id: args.id, ok: true, result };
+    try {
+      await this.store.transact((tx) => {
+        if (tx.idempotency.lookup(args.id, ctx.client.username, hash).kind === 'new') tx.idempotency.remember(args.id, ctx.client.username, topic, hash, a);
+      });
+    } catch (e) {
+      // What run() did is durable in its own records; a retry finds it there (command.ts).
+      this.log.warn({ err: e, topic, id: args.id }, 'async command answered but its answer was not stored');
+    }
+    this.stats.ok++;
+    return a;
+  }
+
+  private runAfterCommit(def: SyncCommandDefinition, ctx: CommandContext, result: unknown): void {
     try {
       def.afterCommit?.(ctx, result);
     } catch (e) {
