@@ -20,6 +20,21 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // The web pages' browser scripts: plain ES modules outside the TS program, so linted
+  // without type information, against the browser globals they use.
+  {
+    ...tseslint.configs.disableTypeChecked,
+    files: ['firmware-ts/src/web/public/**/*.js'],
+  },
+  {
+    files: ['firmware-ts/src/web/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'history', 'navigator', 'fetch', 'EventSource', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'console'].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
   {
     files: ['test/**/*.ts'],
     rules: {

@@ -22,6 +22,7 @@ import { SystemClock, type Clock } from './platform/clock.js';
 import { RuntimeSettings } from './store/settings.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
+import { WebServer } from './web/web-server.js';
 
 export class Gateway {
   readonly clock: Clock;
@@ -33,6 +34,8 @@ export class Gateway {
   readonly devices: Devices;
   readonly queue: QueueService;
   readonly queueDevices: QueueDevices;
+  /** The now-serving and ticket status pages; null when `web` is absent or disabled. */
+  readonly web: WebServer | null;
   private readonly order: Part[];
   private started: Part[] = [];
   private startedAt = new Date().toISOString();
@@ -53,6 +56,7 @@ export class Gateway {
     this.broker = new Broker(config.broker, this.commands, partLogger(log, 'broker'));
     this.commands.attach(this.broker);
     this.queue = new QueueService(toQueueConfig(config.queue), { journal: journalQueuePort(this.store), log: partLogger(log, 'queue') });
+    this.web = config.web?.enabled ? new WebServer(config.web, this.queue, { log: partLogger(log, 'web'), vehicleName: config.vehicle.name }) : null;
     this.devices = buildDevices(config.devices, log, {
       gnss: {
         publish: (state) => this.publishRetained('vim/state/gnss', state),
@@ -70,7 +74,8 @@ export class Gateway {
     // Devices start after the broker (they publish) and stop before it.
     // The queue restores its day after the broker is up, so the restored state is published
     // (retained) at once; a command arriving in between sees the model a replay would give.
-    this.order = [this.store, this.settings, this.broker, this.queue, ...this.devices.parts, this.queueDevices, deviceState, this.state];
+    // The pages start after the queue restored its day, so the first picture is the real one.
+    this.order = [this.store, this.settings, this.broker, this.queue, ...(this.web ? [this.web] : []), ...this.devices.parts, this.queueDevices, deviceState, this.state];
   }
 
   async start(): Promise<void> {

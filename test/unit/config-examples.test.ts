@@ -35,6 +35,7 @@ describe('config/default.json (the simulated bench)', () => {
     for (const p of ports) expect(p).toMatch(/^sim:\/\//);
     expect(c.broker.credentialsFile).toBe(configFile('demo-users.json'));
     expect(c.dataDir).toBe(fileURLToPath(new URL('../../var/data', import.meta.url)));
+    expect(c.web).toMatchObject({ enabled: true, host: '127.0.0.1', port: 8081 });
   });
 
   it('prints demo logins that really log in', async () => {
@@ -75,6 +76,13 @@ describe('config/pi.example.json (the real van)', () => {
     for (const p of c.devices.printers) expect(p.port).toMatch(/^(tcp:\/\/|file:\/\/\/dev\/vim-)/);
     expect(c.demo).toBeUndefined();
     expect(JSON.stringify(c)).not.toContain('sim://');
+  });
+
+  it('serves the pages on the Wi-Fi address, where the ticket QR code points', () => {
+    if (!r.ok) throw new Error('invalid');
+    const c = r.config;
+    expect(c.web).toMatchObject({ enabled: true, host: c.broker.tcp.host, port: 8081 });
+    expect(c.queue.statusUrl).toBe(`http://${c.web?.host}:${c.web?.port}`);
   });
 });
 

@@ -8,6 +8,7 @@ import { GpioOptionsSchema } from '../drivers/gpio/options.js';
 import { PrinterConfigSchema } from '../drivers/printer/options.js';
 import { TerminalConfigSchema } from '../drivers/terminal/options.js';
 import { QueueOptionsSchema } from '../services/queue/options.js';
+import { WebOptionsSchema } from '../web/options.js';
 
 export const BAUD_RATES = [4800, 9600, 38400, 115200] as const;
 export const ROLES = ['staff', 'kiosk', 'display', 'maintenance'] as const;
@@ -148,6 +149,7 @@ export const ConfigSchema = Strict(
       { default: {} },
     ),
     queue: QueueOptionsSchema,
+    web: Type.Optional(WebOptionsSchema),
     systemd: Strict(
       {
         maxEventLoopLagMs: Type.Integer({ default: 2000, minimum: 10, description: 'Lag that withholds WATCHDOG=1' }),
