@@ -194,6 +194,30 @@ describe('now-serving page', () => {
     expect(problems.filter((p) => !/ERR_CONNECTION_REFUSED|net::ERR|EventSource|\/events/.test(p))).toEqual([]);
   });
 
+  it('reopens the stream itself after a 503, which EventSource alone never retries', async () => {
+    // A second gateway whose one live slot a plain HTTP client holds.
+    const small = await startGateway({ web: { host: '127.0.0.1', port: 0, maxClients: 1 } });
+    const url = `http://127.0.0.1:${small.gw.web!.port()}`;
+    const holder = new AbortController();
+    try {
+      const held = await fetch(`${url}/events`, { signal: holder.signal });
+      expect(held.status).toBe(200);
+      const page = await browser.newPage();
+      await page.goto(`${url}/`, { waitUntil: 'domcontentloaded' });
+      await page.waitForSelector('#status[data-state="down"]', { timeout: 10_000 });
+      // Let the page's own backoff run a round or two against the 503 before the slot frees.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(await js(page, `${q('#status')}.dataset.state`)).toBe('down');
+      holder.abort();
+      await page.waitForSelector('#status[data-state="live"]', { timeout: 20_000 });
+      await waitText(page, waitingOf('A'), '0');
+      await page.close();
+    } finally {
+      holder.abort();
+      await small.gw.stop();
+    }
+  });
+
   it('shows an unknown ticket as not found, in Turkish', async () => {
     const phone = await browser.newPage();
     await phone.goto(`${base}/t/2026-01-01/A999`, { waitUntil: 'domcontentloaded' });
