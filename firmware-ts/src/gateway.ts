@@ -22,6 +22,9 @@ import { SystemClock, type Clock } from './platform/clock.js';
 import { RuntimeSettings } from './store/settings.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
+import { buildSync } from './sync/build.js';
+import { toOutboxPolicy } from './sync/options.js';
+import type { SyncPart } from './sync/sync-part.js';
 import { WebServer } from './web/web-server.js';
 
 export class Gateway {
@@ -34,6 +37,8 @@ export class Gateway {
   readonly devices: Devices;
   readonly queue: QueueService;
   readonly queueDevices: QueueDevices;
+  /** Store-and-forward to HQ: push, pull, outbox budgets, retention, vim/state/sync. */
+  readonly sync: SyncPart;
   /** The now-serving and ticket status pages; null when `web` is absent or disabled. */
   readonly web: WebServer | null;
   private readonly order: Part[];
@@ -47,7 +52,7 @@ export class Gateway {
   ) {
     this.clock = opts.clock ?? new SystemClock();
     this.store = new Store(
-      { dataDir: config.dataDir, file: config.store.file, vehicle: config.vehicle.id, maxBatch: config.store.maxBatch, idempotencyDays: config.store.idempotencyDays },
+      { dataDir: config.dataDir, file: config.store.file, vehicle: config.vehicle.id, maxBatch: config.store.maxBatch, idempotencyDays: config.store.idempotencyDays, outbox: toOutboxPolicy(config.sync) },
       this.clock,
       partLogger(log, 'store'),
     );
@@ -71,11 +76,12 @@ export class Gateway {
     this.commands.register(allCommands(this.broker, { queue: this.queue, queueDevices: this.queueDevices }));
     this.state = new StatePublisher(this.broker, () => this.snapshot(), partLogger(log, 'state'));
     const deviceState = new DeviceStatePublisher(this.broker, this.devices.parts, partLogger(log, 'devices'));
+    this.sync = buildSync(config, this.store, this.clock, this.broker, this.devices, log);
     // Devices start after the broker (they publish) and stop before it.
     // The queue restores its day after the broker is up, so the restored state is published
     // (retained) at once; a command arriving in between sees the model a replay would give.
     // The pages start after the queue restored its day, so the first picture is the real one.
-    this.order = [this.store, this.settings, this.broker, this.queue, ...(this.web ? [this.web] : []), ...this.devices.parts, this.queueDevices, deviceState, this.state];
+    this.order = [this.store, this.settings, this.broker, this.queue, ...(this.web ? [this.web] : []), ...this.devices.parts, this.queueDevices, deviceState, this.sync, this.state];
   }
 
   async start(): Promise<void> {

@@ -7,6 +7,7 @@ import { compile, type FieldError } from '../schema/validator.js';
 import { parseTransportUri, TransportUriError } from '../transport/uri.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { queueConfigErrors } from '../services/queue/options.js';
+import { resolveSyncPaths, syncConfigErrors } from '../sync/options.js';
 
 export const EX_CONFIG = 78; // sysexits.h EX_CONFIG: systemd does not restart-loop on it
 
@@ -48,6 +49,7 @@ function resolvePaths(cfg: Config, baseDir: string): Config {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   cfg.dataDir = abs(cfg.dataDir);
   cfg.broker.credentialsFile = abs(cfg.broker.credentialsFile);
+  resolveSyncPaths(cfg.sync, abs);
   if (cfg.broker.tls) {
     cfg.broker.tls.certFile = abs(cfg.broker.tls.certFile);
     cfg.broker.tls.keyFile = abs(cfg.broker.tls.keyFile);
@@ -108,7 +110,7 @@ export function parseConfig(text: string, file: string | null, env: NodeJS.Proce
   const envErrors = applyEnvOverrides(doc as Record<string, unknown>, env);
   const r = validator.check(doc);
   if (!r.ok || envErrors.length) return { ok: false, file, errors: [...envErrors, ...(r.ok ? [] : r.errors)] };
-  const crossErrors = [...checkDevicePorts(r.value), ...checkQueue(r.value)];
+  const crossErrors = [...checkDevicePorts(r.value), ...checkQueue(r.value), ...syncConfigErrors(r.value.sync)];
   if (crossErrors.length) return { ok: false, file, errors: crossErrors };
   return { ok: true, file, config: resolvePaths(r.value, file ? dirname(resolve(file)) : process.cwd()) };
 }

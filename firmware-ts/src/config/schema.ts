@@ -8,6 +8,7 @@ import { GpioOptionsSchema } from '../drivers/gpio/options.js';
 import { PrinterConfigSchema } from '../drivers/printer/options.js';
 import { TerminalConfigSchema } from '../drivers/terminal/options.js';
 import { QueueOptionsSchema } from '../services/queue/options.js';
+import { SyncOptionsSchema } from '../sync/options.js';
 import { WebOptionsSchema } from '../web/options.js';
 
 export const BAUD_RATES = [4800, 9600, 38400, 115200] as const;
@@ -149,6 +150,7 @@ export const ConfigSchema = Strict(
       { default: {} },
     ),
     queue: QueueOptionsSchema,
+    sync: SyncOptionsSchema,
     web: Type.Optional(WebOptionsSchema),
     systemd: Strict(
       {

@@ -7,6 +7,11 @@ import type { Db } from './database.js';
 import type { RecordInput, StoredRecord, RecordClass } from './records.js';
 import type { ClockQuality } from '../platform/clock.js';
 
+/** Where a new record is queued for HQ (outbox.ts); it may refuse with STORE_FULL. */
+export interface OutboxQueue {
+  enqueue(seq: number, cls: RecordClass, bytes: number): number;
+}
+
 interface Row {
   seq: number;
   id: string;
@@ -41,7 +46,6 @@ function fromRow(r: Row): StoredRecord {
 
 export class Journal {
   private readonly insert: Statement;
-  private readonly enqueue: Statement;
   private readonly bySeq: Statement;
   private readonly after: Statement;
   private readonly byCommand: Statement;
@@ -53,12 +57,12 @@ export class Journal {
     private readonly db: Db,
     private readonly vehicle: string,
     private readonly clock: Clock,
+    private readonly outbox: OutboxQueue,
   ) {
     this.insert = db.prepare(
       `INSERT INTO journal (id, vehicle, type, class, created_at, clock, mono_ms, boot_id, command_id, actor, payload)
        VALUES (@id, @vehicle, @type, @class, @created_at, @clock, @mono_ms, @boot_id, @command_id, @actor, @payload)`,
     );
-    this.enqueue = db.prepare('INSERT INTO outbox (seq, class, bytes) VALUES (?, ?, ?)');
     this.bySeq = db.prepare('SELECT * FROM journal WHERE seq = ?');
     this.after = db.prepare('SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?');
     this.byCommand = db.prepare('SELECT * FROM journal WHERE command_id = ? ORDER BY seq');
@@ -85,7 +89,7 @@ export class Journal {
       payload,
     };
     const seq = Number(this.insert.run(row).lastInsertRowid);
-    this.enqueue.run(seq, input.class, Buffer.byteLength(payload));
+    this.outbox.enqueue(seq, input.class, Buffer.byteLength(payload));
     return fromRow({ ...row, seq });
   }
 

@@ -84,4 +84,64 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX sms_outbox_pending ON sms_outbox(seq) WHERE sent_at IS NULL AND failed_at IS NULL;
   `,
+  // 5: outbox for HQ sync (issue 8). A per-class sequence number (cseq, contiguous within a
+  //    class, so HQ can tell a missing record from a gap in the global seq); per-consumer
+  //    cursors per class, a watermark that replaces the per-record deliveries rows (every
+  //    consumer takes a class in seq order); each class's usage for the byte budgets; the
+  //    ranges evicted under pressure (HQ reads them as explained gaps); when each class's
+  //    acknowledgement advanced (retention counts from there, not from a record's own,
+  //    possibly unsynced, clock); and the KVKK purge log.
+  `
+  ALTER TABLE outbox ADD COLUMN cseq INTEGER;
+  UPDATE outbox SET cseq = r.n
+    FROM (SELECT seq, row_number() OVER (PARTITION BY class ORDER BY seq) AS n FROM outbox) AS r
+    WHERE outbox.seq = r.seq;
+  DROP INDEX outbox_class;
+  CREATE INDEX outbox_class ON outbox(class, seq, bytes);
+  CREATE TABLE outbox_classes (
+    class      TEXT PRIMARY KEY,
+    count      INTEGER NOT NULL,  -- rows of the class still in the outbox
+    bytes      INTEGER NOT NULL,  -- their payload bytes
+    last_cseq  INTEGER NOT NULL   -- the last cseq handed out, never reused
+  ) WITHOUT ROWID;
+  INSERT INTO outbox_classes (class, count, bytes, last_cseq)
+    SELECT c.value, count(o.seq), coalesce(sum(o.bytes), 0), coalesce(max(o.cseq), 0)
+    FROM json_each('["money","requests","queue","events","track"]') AS c
+    LEFT JOIN outbox o ON o.class = c.value
+    GROUP BY c.value;
+  DROP TABLE deliveries;
+  CREATE TABLE cursors (
+    consumer    TEXT    NOT NULL REFERENCES consumers(name),
+    class       TEXT    NOT NULL,
+    acked       INTEGER NOT NULL DEFAULT 0, -- every record of the class with seq <= acked reached HQ
+    served      INTEGER NOT NULL DEFAULT 0, -- highest seq handed to the consumer (pull checks acks against it)
+    updated_at  TEXT    NOT NULL,
+    PRIMARY KEY (consumer, class)
+  ) WITHOUT ROWID;
+  CREATE TABLE outbox_evictions (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    class      TEXT    NOT NULL,
+    from_cseq  INTEGER NOT NULL,
+    to_cseq    INTEGER NOT NULL,
+    from_seq   INTEGER NOT NULL,
+    to_seq     INTEGER NOT NULL,
+    count      INTEGER NOT NULL,
+    bytes      INTEGER NOT NULL,
+    delivered  INTEGER NOT NULL,              -- how many of them HQ already had
+    at         TEXT    NOT NULL
+  );
+  CREATE INDEX outbox_evictions_class ON outbox_evictions(class, to_cseq);
+  CREATE TABLE outbox_acks (
+    class  TEXT    NOT NULL,
+    seq    INTEGER NOT NULL,                  -- by time at, every record of the class up to seq had reached HQ
+    at     TEXT    NOT NULL,
+    PRIMARY KEY (class, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE purge_log (
+    seq    INTEGER PRIMARY KEY,               -- the journal record whose personal data was removed
+    type   TEXT    NOT NULL,
+    paths  TEXT    NOT NULL,                  -- JSON array of the payload paths cleared
+    at     TEXT    NOT NULL
+  );
+  `,
 ];

@@ -10,6 +10,7 @@ import { GroupCommitter } from './group-commit.js';
 import { IdempotencyTable } from './idempotency.js';
 import { Journal } from './journal.js';
 import { Outbox } from './outbox.js';
+import type { OutboxPolicy } from './outbox-pressure.js';
 import { PrintJobsTable } from './print-jobs-table.js';
 import { Sequences } from './sequences.js';
 import { SmsOutboxTable } from './sms-outbox-table.js';
@@ -20,6 +21,8 @@ export interface StoreOptions {
   vehicle: string;
   maxBatch: number;
   idempotencyDays: number;
+  /** Outbox byte budgets (store/outbox-pressure.ts); none: unbounded. */
+  outbox?: OutboxPolicy | null;
 }
 
 /** What a unit of work sees inside the shared transaction. */
@@ -102,9 +105,10 @@ export class Store implements Part {
         if (okUnits > 0) this.onWriteSuccess();
       },
     );
+    const outbox = new Outbox(db, this.opts.outbox ?? null);
     this.parts = {
-      journal: new Journal(db, this.opts.vehicle, this.clock),
-      outbox: new Outbox(db),
+      journal: new Journal(db, this.opts.vehicle, this.clock, outbox),
+      outbox,
       idempotency: new IdempotencyTable(db),
       printJobs: new PrintJobsTable(db),
       sequences: new Sequences(db),

@@ -1,0 +1,201 @@
+// HQ's reference consumer (issue 8), also the tests' HQ: subscribes to the HQ broker
+// and/or pulls over HTTP, de-duplicates by record id, writes a SQLite file (schema in
+// scripts/hq/collector-db.ts), corrects the time of records made with an unsynced
+// clock, and reports gaps in cseq per vehicle and class. Real headquarters can run it
+// as is, or copy its rule: a record is new when its id is; order within a class is seq.
+//
+//   node dist/scripts/hq-collector.js --db hq.sqlite --mqtt mqtt://hq:1883 [--prefix inegol/vim]
+//        [--user U --password-env VAR] [--ca FILE] [--client-id hq-collector]
+//        [--pull https://van:8443 --consumer hq --token-env VAR] [--gaps]
+//
+// MQTT: a persistent session (clean session off, QoS 1 subscription) so the broker
+// queues batches while the collector is away (MQTT-3.1.2-4); the broker must not cap
+// that queue below a day's traffic (mosquitto: max_queued_messages). Each batch is
+// written in one transaction before mqtt.js sends its PUBACK, so a crash loses nothing.
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { Agent, request } from 'node:https';
+import { parseArgs } from 'node:util';
+import mqtt, { type MqttClient } from 'mqtt';
+import { decodeBatch, WireError, type WireRecord } from '../firmware-ts/src/sync/wire.js';
+import { CollectorDb, type Gap } from './hq/collector-db.js';
+
+export interface CollectorOptions {
+  db: string;
+  mqtt?: { url: string; topicPrefix: string; clientId: string; username?: string; password?: string; ca?: Buffer; clean?: boolean };
+  pull?: { url: string; consumer: string; token: string; limit?: number; intervalMs?: number; ca?: Buffer };
+  log?: (msg: string) => void;
+}
+
+export class HqCollector {
+  readonly db: CollectorDb;
+  readonly stats = { batches: 0, records: 0, duplicates: 0, malformed: 0, bytes: 0, pulls: 0 };
+  private client: MqttClient | null = null;
+  private pulling = false;
+  private pullTimer: NodeJS.Timeout | null = null;
+  private readonly log: (msg: string) => void;
+
+  constructor(private readonly o: CollectorOptions) {
+    this.db = new CollectorDb(o.db);
+    this.log = o.log ?? (() => undefined);
+  }
+
+  /** Resolves once subscribed (MQTT) and after the first pull round. */
+  async start(): Promise<void> {
+    const m = this.o.mqtt;
+    if (m) {
+      const c = mqtt.connect(m.url, {
+        clientId: m.clientId,
+        clean: m.clean ?? false,
+        protocolVersion: 4,
+        reconnectPeriod: 500,
+        connectTimeout: 10_000,
+        ...(m.username ? { username: m.username, password: m.password } : {}),
+        ...(m.ca ? { ca: m.ca } : {}),
+      });
+      this.client = c;
+      c.on('message', (topic, payload) => this.onBatch(topic, payload, 'push'));
+      c.on('error', (e) => this.log(`mqtt: ${e.message}`));
+      await new Promise<void>((res, rej) => {
+        c.once('connect', () => res());
+        c.once('error', rej);
+      });
+      await c.subscribeAsync(`${m.topicPrefix}/+/records/+`, { qos: 1 });
+    }
+    if (this.o.pull) await this.pullRound();
+  }
+
+  async stop(): Promise<void> {
+    if (this.pullTimer) clearTimeout(this.pullTimer);
+    this.pullTimer = null;
+    this.o.pull = undefined;
+    const c = this.client;
+    this.client = null;
+    if (c) await c.endAsync(true);
+    this.db.close();
+  }
+
+  /** One batch from the broker: decoded, stored (deduplicated) synchronously, before the PUBACK. */
+  onBatch(topic: string, payload: Buffer, via: 'push' | 'pull'): void {
+    let decoded;
+    try {
+      decoded = decodeBatch(payload);
+    } catch (e) {
+      this.stats.malformed++;
+      this.log(`${topic}: ${e instanceof WireError ? e.message : String(e)}`);
+      return;
+    }
+    const r = this.db.store(decoded.header, decoded.records, payload.length, via);
+    this.stats.batches++;
+    this.stats.bytes += payload.length;
+    this.stats.records += r.inserted;
+    this.stats.duplicates += r.duplicates;
+  }
+
+  /** Pulls until caught up, acknowledging each page after it is stored; then again later. */
+  async pullRound(): Promise<void> {
+    const p = this.o.pull;
+    if (!p || this.pulling) return;
+    this.pulling = true;
+    try {
+      for (;;) {
+        const page = await httpJson(p, `/sync/v1/records?limit=${p.limit ?? 5000}`, 'GET');
+        const records = page.body
+          .split('\n')
+          .filter((l) => l.length > 0)
+          .map((l) => JSON.parse(l) as WireRecord);
+        const byClass = new Map<string, WireRecord[]>();
+        for (const r of records) byClass.set(r.class, [...(byClass.get(r.class) ?? []), r]);
+        for (const [cls, rs] of byClass) this.db.store({ vehicle: rs[0]!.vehicle, class: cls as WireRecord['class'], enc: 'identity' }, rs, 0, 'pull');
+        this.stats.pulls++;
+        this.stats.records += records.length;
+        const upTo = Number(page.headers['x-sync-up-to']);
+        const after = Number(page.headers['x-sync-after']);
+        if (upTo > after) await httpJson(p, '/sync/v1/ack', 'POST', JSON.stringify({ consumer: p.consumer, upTo }));
+        if (upTo <= after || records.length === 0) break;
+      }
+    } catch (e) {
+      this.log(`pull: ${(e as Error).message}`);
+    } finally {
+      this.pulling = false;
+      if (this.o.pull) this.pullTimer = setTimeout(() => void this.pullRound(), this.o.pull.intervalMs ?? 5000);
+    }
+  }
+
+  gaps(): Gap[] {
+    return this.db.gaps();
+  }
+}
+
+function httpJson(p: NonNullable<CollectorOptions['pull']>, path: string, method: string, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const url = new URL(path, p.url);
+  return new Promise((resolve, reject) => {
+    const opts = { method, headers: { authorization: `Bearer ${p.token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(p.ca ? { agent: new Agent({ ca: p.ca }) } : {}) };
+    const mod = url.protocol === 'https:' ? request : httpRequest;
+    const req = mod(url, opts, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if ((res.statusCode ?? 0) >= 300) reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
+        else resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      db: { type: 'string' },
+      mqtt: { type: 'string' },
+      prefix: { type: 'string', default: 'inegol/vim' },
+      'client-id': { type: 'string', default: 'hq-collector' },
+      user: { type: 'string' },
+      'password-env': { type: 'string' },
+      ca: { type: 'string' },
+      pull: { type: 'string' },
+      consumer: { type: 'string', default: 'hq' },
+      'token-env': { type: 'string' },
+      gaps: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || !values.db) {
+    process.stdout.write('usage: hq-collector --db FILE [--mqtt URL --prefix P] [--pull URL --consumer NAME --token-env VAR] [--gaps]\n');
+    return values.help ? 0 : 64;
+  }
+  const ca = values.ca ? readFileSync(values.ca) : undefined;
+  const col = new HqCollector({
+    db: values.db,
+    log: (m) => process.stderr.write(`${m}\n`),
+    ...(values.mqtt
+      ? { mqtt: { url: values.mqtt, topicPrefix: values.prefix, clientId: values['client-id'], ...(values.user ? { username: values.user, password: process.env[values['password-env'] ?? ''] ?? '' } : {}), ...(ca ? { ca } : {}) } }
+      : {}),
+    ...(values.pull ? { pull: { url: values.pull, consumer: values.consumer, token: process.env[values['token-env'] ?? ''] ?? '', ...(ca ? { ca } : {}) } } : {}),
+  });
+  if (values.gaps) {
+    for (const g of col.gaps()) process.stdout.write(`${g.vehicle} ${g.class} cseq ${g.fromCseq}..${g.toCseq} ${g.evicted ? 'evicted by the van' : 'MISSING'}\n`);
+    col.db.close();
+    return 0;
+  }
+  await col.start();
+  process.stderr.write('hq-collector: running (SIGINT to stop)\n');
+  await new Promise<void>((res) => process.once('SIGINT', () => res()));
+  await col.stop();
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`hq-collector: ${(e as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+}
