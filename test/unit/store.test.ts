@@ -1,6 +1,11 @@
 import Database from 'better-sqlite3';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../firmware-ts/src/store/database.js';
 import { StoreError } from '../../firmware-ts/src/store/errors.js';
+import { GroupCommitter } from '../../firmware-ts/src/store/group-commit.js';
+import type { DurableSync } from '../../firmware-ts/src/store/wal-sync.js';
 import { FakeClock, openTestStore } from '../helpers/store.js';
 import { cleanupTempDirs, tempDir } from '../helpers/tmp.js';
 
@@ -65,11 +70,15 @@ describe('journal', () => {
     await store.stop();
   });
 
-  it('opens in WAL mode with synchronous=FULL', async () => {
+  it('opens in WAL mode with synchronous=NORMAL (the group committer fdatasyncs) and the default autocheckpoint', async () => {
     const store = await openTestStore();
     const db = new Database(store.path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
+    const own = openDatabase(join(tempDir(), 'j.sqlite'));
+    expect(own.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+    expect(own.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    own.close();
     // synchronous is per connection; check the store's own connection through a probe record.
     expect(store.probe()).toBe(true);
     await store.stop();
@@ -153,5 +162,216 @@ describe('a full disk', () => {
     await store.stop();
     const err = await store.transact(() => 1).catch((e: unknown) => e);
     expect((err as StoreError).code).toBe('STORE_UNAVAILABLE');
+  });
+});
+
+/** A sync the test completes by hand; records what a reader saw when each one started. */
+class ManualSync implements DurableSync {
+  readonly started: { resolve: () => void; reject: (e: unknown) => void; committedRows: number }[] = [];
+  syncNowCalls = 0;
+  releases = 0;
+  failSyncNow: Error | null = null;
+  constructor(private readonly committedRows: () => number) {}
+  sync(): Promise<void> {
+    return new Promise((resolve, reject) => this.started.push({ resolve, reject, committedRows: this.committedRows() }));
+  }
+  syncNow(): void {
+    this.syncNowCalls++;
+    if (this.failSyncNow) throw this.failSyncNow;
+  }
+  release(): void {
+    this.releases++;
+  }
+}
+
+const turn = () => new Promise<void>((r) => setImmediate(r));
+
+/** Tracks whether a promise has settled, without awaiting it. */
+function track<T>(p: Promise<T>): { settled: () => boolean; p: Promise<T> } {
+  let done = false;
+  const q = p.finally(() => (done = true));
+  q.catch(() => undefined);
+  return { settled: () => done, p: q };
+}
+
+function committerRig() {
+  const file = join(tempDir(), 'j.sqlite');
+  const db: Db = openDatabase(file);
+  db.exec('CREATE TABLE t (v TEXT)');
+  // A second connection sees only committed data: what the sync was started after.
+  const reader = new Database(file, { readonly: true });
+  const count = reader.prepare('SELECT count(*) FROM t').pluck();
+  const sync = new ManualSync(() => count.get() as number);
+  const errors: unknown[] = [];
+  let okUnits = 0;
+  const gc = new GroupCommitter(db, 512, (e) => errors.push(e), (n) => (okUnits += n), sync);
+  const insert = db.prepare('INSERT INTO t VALUES (?)');
+  const add = (v: string) => track(gc.submit(() => insert.run(v).changes));
+  const close = () => {
+    reader.close();
+    db.close();
+  };
+  return { db, gc, sync, errors, add, close, okUnits: () => okUnits };
+}
+
+describe('group commit durability (synchronous=NORMAL + WAL fdatasync)', () => {
+  it('answers nobody before the fdatasync that started after their COMMIT has completed', async () => {
+    const r = committerRig();
+    const units = [r.add('a'), r.add('b'), r.add('c')];
+    await turn();
+    await turn();
+    expect(r.sync.started).toHaveLength(1);
+    expect(r.sync.started[0]!.committedRows).toBe(3); // the sync started after COMMIT
+    await turn();
+    expect(units.map((u) => u.settled())).toEqual([false, false, false]);
+    expect(r.okUnits()).toBe(0);
+    r.sync.started[0]!.resolve();
+    expect(await Promise.all(units.map((u) => u.p))).toEqual([1, 1, 1]);
+    expect(r.okUnits()).toBe(3);
+    expect(r.gc.stats).toMatchObject({ commits: 1, syncs: 1 });
+    r.close();
+  });
+
+  it('holds a failed unit\'s answer for the sync too (its error may rest on undurable data)', async () => {
+    const r = committerRig();
+    const bad = track(r.gc.submit(() => {
+      throw new Error('ticket already taken');
+    }));
+    await turn();
+    await turn();
+    expect(bad.settled()).toBe(false);
+    r.sync.started[0]!.resolve();
+    await expect(bad.p).rejects.toThrow('ticket already taken');
+    r.close();
+  });
+
+  it('a failed sync rejects the waiting units with a StoreError, marks the store failed and refuses every later write', async () => {
+    const r = committerRig();
+    const first = [r.add('a'), r.add('b')];
+    await turn();
+    await turn();
+    const second = r.add('c'); // commits while the first sync runs
+    await turn();
+    await turn();
+    const queued = r.add('d');
+    r.sync.started[0]!.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    const results = await Promise.allSettled([...first, second, queued].map((u) => u.p));
+    for (const res of results) {
+      expect(res.status).toBe('rejected');
+      const reason = (res as PromiseRejectedResult).reason as StoreError;
+      expect(reason).toBeInstanceOf(StoreError);
+      expect(reason).toMatchObject({ code: 'STORE_UNAVAILABLE', sqliteCode: 'EIO' });
+    }
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toBeInstanceOf(StoreError);
+    expect(r.gc.stats.failedSyncs).toBe(1);
+    // Sticky: later work is refused without running, and no further sync is attempted.
+    let ran = false;
+    await expect(r.gc.submit(() => (ran = true))).rejects.toBeInstanceOf(StoreError);
+    await expect(r.gc.whenDurable()).rejects.toBeInstanceOf(StoreError);
+    expect(ran).toBe(false);
+    expect(r.sync.started).toHaveLength(1);
+    expect(r.okUnits()).toBe(0);
+    r.close();
+  });
+
+  it('lets many batches commit while one slow sync runs, then covers them all with the next sync', async () => {
+    const r = committerRig();
+    const b1 = r.add('1');
+    await turn();
+    await turn();
+    const later: ReturnType<typeof r.add>[] = [];
+    for (let i = 0; i < 5; i++) {
+      later.push(r.add(`x${i}`), r.add(`y${i}`));
+      await turn();
+      await turn();
+    }
+    expect(r.gc.stats.commits).toBe(6); // the batches did not wait for the disk
+    expect(r.sync.started).toHaveLength(1);
+    r.sync.started[0]!.resolve();
+    await b1.p;
+    await turn();
+    // The first sync started before their COMMITs, so it cannot answer them.
+    expect(later.some((u) => u.settled())).toBe(false);
+    expect(r.sync.started).toHaveLength(2);
+    expect(r.sync.started[1]!.committedRows).toBe(11);
+    r.sync.started[1]!.resolve();
+    await Promise.all(later.map((u) => u.p));
+    expect(r.gc.stats).toMatchObject({ commits: 6, syncs: 2, largestSync: 5 });
+    r.close();
+  });
+
+  it('whenDurable() waits for a sync that started after the latest commit', async () => {
+    const r = committerRig();
+    await r.gc.whenDurable(); // nothing committed: at once
+    const a = r.add('a');
+    await turn();
+    await turn();
+    const w1 = track(r.gc.whenDurable()); // the running sync covers everything committed so far
+    const b = r.add('b');
+    await turn();
+    await turn(); // b committed while a's sync runs
+    const w2 = track(r.gc.whenDurable());
+    r.sync.started[0]!.resolve();
+    await Promise.all([a.p, w1.p]);
+    await turn();
+    expect(w2.settled()).toBe(false);
+    r.sync.started[1]!.resolve();
+    await Promise.all([b.p, w2.p]);
+    r.close();
+  });
+
+  it('flush() (the stop path) commits what is queued and answers only after a blocking sync that covers everything', async () => {
+    const r = committerRig();
+    const a = r.add('a');
+    await turn();
+    await turn();
+    expect(r.sync.started).toHaveLength(1); // a's async sync runs and is never completed
+    const b = r.add('b'); // queued, not yet run
+    r.gc.flush();
+    expect(r.sync.syncNowCalls).toBe(1);
+    expect(r.sync.releases).toBe(1);
+    expect(await Promise.all([a.p, b.p])).toEqual([1, 1]);
+    r.sync.started[0]!.resolve(); // late completion of the superseded sync changes nothing
+    await turn();
+    expect(r.gc.stats.failedSyncs).toBe(0);
+    r.close();
+  });
+
+  it('flush() with a failing sync rejects with a StoreError instead of answering', async () => {
+    const r = committerRig();
+    const a = r.add('a');
+    r.sync.failSyncNow = Object.assign(new Error('EIO'), { code: 'EIO' });
+    r.gc.flush();
+    await expect(a.p).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', sqliteCode: 'EIO' });
+    expect(r.errors).toHaveLength(1);
+    r.close();
+  });
+});
+
+describe('Store.whenDurable', () => {
+  it('resolves while the store is open and refuses when it is closed', async () => {
+    const store = await openTestStore();
+    const appended = store.transact((tx) => tx.journal.append({ type: 'x', class: 'events', payload: {} }));
+    await store.whenDurable();
+    await appended;
+    await store.whenDurable();
+    await store.stop();
+    await expect(store.whenDurable()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+  });
+});
+
+describe('a store whose WAL cannot be synced', () => {
+  it('answers STORE_UNAVAILABLE, reports failed and stays failed (a restart replays what is on disk)', async () => {
+    const store = await openTestStore();
+    await store.transact((tx) => tx.journal.append({ type: 'before', class: 'money', payload: {} }));
+    rmSync(`${store.path}-wal`); // SQLite keeps writing to the unlinked file; nothing can sync the live WAL now
+    const err = await store.transact((tx) => tx.journal.append({ type: 'lost', class: 'money', payload: {} })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).code).toBe('STORE_UNAVAILABLE');
+    expect(store.health().state).toBe('failed');
+    await expect(store.transact((tx) => tx.journal.append({ type: 'next', class: 'money', payload: {} }))).rejects.toBeInstanceOf(StoreError);
+    expect(store.health().state).toBe('failed');
+    await store.stop();
   });
 });

@@ -26,3 +26,17 @@ export function classifyStoreError(e: unknown): StoreError | null {
   }
   return null;
 }
+
+/**
+ * A failed fdatasync of the WAL (wal-sync.ts). Always STORE_UNAVAILABLE, also for
+ * ENOSPC: after a failed sync the kernel may have dropped the dirty pages, so no
+ * later commit can be trusted to be on disk and the committer refuses all writes
+ * until the store is reopened (a restart replays the WAL as it is on disk). A
+ * "full" answer would promise that freeing space helps, and it would not.
+ */
+export function syncFailure(e: unknown): StoreError {
+  if (e instanceof StoreError) return e;
+  const code = (e as { code?: unknown })?.code;
+  const c = typeof code === 'string' ? code : undefined;
+  return new StoreError('STORE_UNAVAILABLE', `the journal could not be flushed to disk (${c ?? String(e)})`, c);
+}

@@ -1,10 +1,18 @@
 // Group commit: work submitted in the same turn of the event loop shares one
-// transaction and therefore one fsync. Each unit runs in its own SAVEPOINT, so a
-// unit that throws is rolled back alone and the others still commit. Callers are
-// resolved only after COMMIT returned, i.e. after the WAL was fsynced.
+// transaction. Each unit runs in its own SAVEPOINT, so a unit that throws is rolled
+// back alone and the others still commit.
+//
+// Durability (docs/store-durability.md): the journal runs with synchronous=NORMAL,
+// so COMMIT writes the WAL frames without an fsync and the event loop is not held
+// up by the disk. Each committed batch then waits for an fdatasync of the WAL on the
+// libuv threadpool (wal-sync.ts) that started after its COMMIT, and only when that
+// sync has completed are its callers answered: "ok" still means "on disk". Syncs are
+// pipelined: while one runs, the next batches run and commit, and the next sync
+// covers all of them. A failed sync rejects everyone waiting and stops all writes.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
-import { classifyStoreError } from './errors.js';
+import { classifyStoreError, syncFailure, type StoreError } from './errors.js';
+import { WalSync, type DurableSync } from './wal-sync.js';
 
 interface Pending<T> {
   work: () => T;
@@ -14,30 +22,68 @@ interface Pending<T> {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/** Waits for a sync: a committed batch, or a whenDurable() caller. */
+interface Waiter {
+  done(): void;
+  fail(e: unknown): void;
+}
+
 export interface GroupCommitStats {
   commits: number;
   units: number;
   largestBatch: number;
   failedCommits: number;
   lastCommitMs: number;
+  /** fdatasyncs of the WAL that completed, and how many batches the largest one covered. */
+  syncs: number;
+  largestSync: number;
+  failedSyncs: number;
+  lastSyncMs: number;
 }
+
+/** An in-memory database (tests) has no WAL file to sync. */
+const noSync: DurableSync = { sync: () => Promise.resolve(), syncNow: () => {}, release: () => {} };
 
 export class GroupCommitter {
   private queue: Pending<unknown>[] = [];
   private scheduled = false;
+  /** Committed batches for which no sync has started since their COMMIT. */
+  private unsynced: Waiter[] = [];
+  /** The batches the running sync covers, or null when no sync runs. */
+  private syncing: Waiter[] | null = null;
+  /**
+   * Set by a failed sync, for good. After a failed fdatasync the kernel may have
+   * dropped the dirty WAL pages and cleared the error, so a later sync could succeed
+   * while earlier frames are gone, and WAL recovery stops at the first missing frame:
+   * later commits would be lost even though acknowledged. Only reopening the journal
+   * (recovery reads what is really on disk) makes writes trustworthy again.
+   */
+  private failure: StoreError | null = null;
+  private flushing = false;
   private readonly begin: Statement;
   private readonly commit: Statement;
   private readonly rollback: Statement;
   private readonly savepoint: Statement;
   private readonly release: Statement;
   private readonly rollbackTo: Statement;
-  readonly stats: GroupCommitStats = { commits: 0, units: 0, largestBatch: 0, failedCommits: 0, lastCommitMs: 0 };
+  readonly stats: GroupCommitStats = {
+    commits: 0,
+    units: 0,
+    largestBatch: 0,
+    failedCommits: 0,
+    lastCommitMs: 0,
+    syncs: 0,
+    largestSync: 0,
+    failedSyncs: 0,
+    lastSyncMs: 0,
+  };
 
   constructor(
     private readonly db: Db,
     private readonly maxBatch: number,
     private readonly onCommitError: (e: unknown) => void = () => {},
     private readonly onCommit: (okUnits: number) => void = () => {},
+    private readonly durable: DurableSync = db.memory ? noSync : new WalSync(db.name),
   ) {
     // IMMEDIATE takes the write lock up front, so a busy reader cannot fail the commit.
     this.begin = db.prepare('BEGIN IMMEDIATE');
@@ -48,7 +94,9 @@ export class GroupCommitter {
     this.rollbackTo = db.prepare('ROLLBACK TO unit');
   }
 
+  /** Runs `work` in the next batch; settles after its commit is on disk (or failed). */
   submit<T>(work: () => T): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve, reject } as Pending<unknown>);
       if (!this.scheduled) {
@@ -56,6 +104,22 @@ export class GroupCommitter {
         // setImmediate, not a microtask: lets all sockets' data in this poll phase join the batch.
         setImmediate(() => this.flushOne());
       }
+    });
+  }
+
+  /**
+   * Resolves once everything committed so far is on disk. A reader that answers
+   * from committed data (a replayed command) may see a commit whose sync is still
+   * running; it waits here before it answers.
+   */
+  whenDurable(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<void>((resolve, reject) => {
+      const w: Waiter = { done: resolve, fail: reject };
+      // Joining the running sync is enough when nothing committed after it started.
+      if (this.unsynced.length > 0) this.unsynced.push(w);
+      else if (this.syncing) this.syncing.push(w);
+      else resolve();
     });
   }
 
@@ -77,12 +141,40 @@ export class GroupCommitter {
     }
   }
 
-  /** Runs everything queued now, synchronously (used by stop()). */
+  /**
+   * Runs everything queued now, synchronously, and makes every commit durable with
+   * a blocking fdatasync before anyone is answered: stop() needs the store flushed
+   * when it returns. It also closes the WAL fd (stop closes the database next); a
+   * later submit would reopen it.
+   */
   flush(): void {
-    while (this.queue.length > 0) this.runBatch(this.queue.splice(0, this.maxBatch));
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0 && !this.failure) this.runBatch(this.queue.splice(0, this.maxBatch));
+    } finally {
+      this.flushing = false;
+    }
+    // The running sync started before some of these commits; this one starts after all.
+    const waiting = [...(this.syncing?.splice(0) ?? []), ...this.unsynced.splice(0)];
+    if (this.failure) {
+      this.failWrites(this.failure, waiting);
+    } else if (waiting.length > 0) {
+      const t0 = performance.now();
+      try {
+        this.durable.syncNow();
+        this.synced(waiting, t0);
+      } catch (e) {
+        this.failWrites(syncFailure(e), waiting);
+      }
+    }
+    this.durable.release();
   }
 
   private runBatch(batch: Pending<unknown>[]): void {
+    if (this.failure) {
+      for (const p of batch) p.reject(this.failure);
+      return;
+    }
     const t0 = performance.now();
     try {
       this.begin.run();
@@ -132,12 +224,82 @@ export class GroupCommitter {
     this.stats.units += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
     this.stats.lastCommitMs = performance.now() - t0;
-    this.onCommit(outcomes.filter((o) => o.ok).length);
-    batch.forEach((p, i) => {
-      const o = outcomes[i]!;
-      if (o.ok) p.resolve(o.value);
-      else p.reject(o.error);
+    const okUnits = outcomes.filter((o) => o.ok).length;
+    // Failed units wait for the sync too: their errors may rest on what earlier,
+    // not yet durable batches wrote (a ticket already taken, say).
+    this.afterSync({
+      done: () => {
+        this.onCommit(okUnits);
+        batch.forEach((p, i) => {
+          const o = outcomes[i]!;
+          if (o.ok) p.resolve(o.value);
+          else p.reject(o.error);
+        });
+      },
+      fail: (e) =>
+        batch.forEach((p, i) => {
+          const o = outcomes[i]!;
+          p.reject(o.ok ? e : o.error);
+        }),
     });
+  }
+
+  /** Queues a committed batch for the next sync; starts it at once if none runs. */
+  private afterSync(w: Waiter): void {
+    this.unsynced.push(w);
+    if (!this.syncing && !this.flushing) this.startSync();
+  }
+
+  /** Starts a sync now, i.e. after the COMMIT of every batch it covers. */
+  private startSync(): void {
+    const covered = this.unsynced;
+    this.unsynced = [];
+    this.syncing = covered;
+    const t0 = performance.now();
+    let p: Promise<void>;
+    try {
+      p = this.durable.sync();
+    } catch (e) {
+      this.syncing = null;
+      this.failWrites(syncFailure(e), covered);
+      return;
+    }
+    p.then(
+      () => {
+        this.syncing = null; // `covered` may have been emptied by flush(), which synced them itself
+        if (this.unsynced.length > 0 && !this.failure) this.startSync();
+        this.synced(covered, t0);
+      },
+      (e: unknown) => {
+        this.syncing = null;
+        this.failWrites(syncFailure(e), covered);
+      },
+    );
+  }
+
+  private synced(covered: Waiter[], t0: number): void {
+    this.stats.syncs++;
+    this.stats.largestSync = Math.max(this.stats.largestSync, covered.length);
+    this.stats.lastSyncMs = performance.now() - t0;
+    if (this.failure) {
+      // flush() found a failure first: whatever this sync covered cannot be trusted.
+      for (const w of covered) w.fail(this.failure);
+      return;
+    }
+    for (const w of covered) w.done();
+  }
+
+  /** A sync failed: refuse everything waiting, queued or submitted from now on. */
+  private failWrites(err: StoreError, covered: Waiter[]): void {
+    if (!this.failure) {
+      this.failure = err;
+      this.stats.failedSyncs++;
+      this.onCommitError(err);
+    }
+    const waiting = [...covered, ...this.unsynced.splice(0)];
+    const queued = this.queue.splice(0);
+    for (const w of waiting) w.fail(err);
+    for (const p of queued) p.reject(err);
   }
 
   private failAll(batch: Pending<unknown>[], e: unknown): void {

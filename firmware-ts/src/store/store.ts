@@ -179,6 +179,15 @@ export class Store implements Part {
     return parts.committer.submit(() => work(tx));
   }
 
+  /**
+   * Resolves once every commit so far is on disk. transact() waits for that by
+   * itself; a reader that answers from committed data (a replayed command) must
+   * await this first (docs/store-durability.md).
+   */
+  whenDurable(): Promise<void> {
+    return this.parts ? this.parts.committer.whenDurable() : Promise.reject(new StoreError('STORE_UNAVAILABLE', 'the store is not open'));
+  }
+
   private txOf(parts: NonNullable<Store['parts']>): Tx {
     return { journal: parts.journal, idempotency: parts.idempotency, printJobs: parts.printJobs, sequences: parts.sequences, sms: parts.sms };
   }
