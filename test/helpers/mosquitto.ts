@@ -36,6 +36,8 @@ export class TestMosquitto {
       'set_tcp_nodelay true',
       'log_dest stderr',
       'log_type error',
+      // Run as root (CI containers), mosquitto would drop to user "mosquitto", which cannot read our 0700 temp dirs.
+      ...(process.getuid?.() === 0 ? ['user root'] : []),
     ];
     if (opts.users) {
       const pw = join(dir, 'passwd');
