@@ -21,6 +21,8 @@ import { partLogger } from './log/logger.js';
 import { SystemClock, type Clock } from './platform/clock.js';
 import { RuntimeSettings } from './store/settings.js';
 import { Store } from './store/store.js';
+import { buildPayments } from './payment-parts.js';
+import type { PaymentsService } from './services/payments/payments-service.js';
 import { VERSION } from './version.js';
 import { buildSync } from './sync/build.js';
 import { toOutboxPolicy } from './sync/options.js';
@@ -37,6 +39,8 @@ export class Gateway {
   readonly devices: Devices;
   readonly queue: QueueService;
   readonly queueDevices: QueueDevices;
+  /** Card payments (Mobil Tahsilat) on the terminal, with receipts on the receipt printer. */
+  readonly payments: PaymentsService;
   /** Store-and-forward to HQ: push, pull, outbox budgets, retention, vim/state/sync. */
   readonly sync: SyncPart;
   /** The now-serving and ticket status pages; null when `web` is absent or disabled. */
@@ -73,7 +77,8 @@ export class Gateway {
       shutdown: () => (opts.onShutdownRequest ?? (() => log.warn('ignition off: shutdown requested, but nothing handles it')))('ignition off'),
     });
     this.queueDevices = this.buildQueueDevices(log);
-    this.commands.register(allCommands(this.broker, { queue: this.queue, queueDevices: this.queueDevices }));
+    this.payments = buildPayments(config, this.store, this.devices, this.broker, log);
+    this.commands.register(allCommands(this.broker, { queue: this.queue, queueDevices: this.queueDevices, payments: this.payments }));
     this.state = new StatePublisher(this.broker, () => this.snapshot(), partLogger(log, 'state'));
     const deviceState = new DeviceStatePublisher(this.broker, this.devices.parts, partLogger(log, 'devices'));
     this.sync = buildSync(config, this.store, this.clock, this.broker, this.devices, log);
@@ -81,7 +86,8 @@ export class Gateway {
     // The queue restores its day after the broker is up, so the restored state is published
     // (retained) at once; a command arriving in between sees the model a replay would give.
     // The pages start after the queue restored its day, so the first picture is the real one.
-    this.order = [this.store, this.settings, this.broker, this.queue, ...(this.web ? [this.web] : []), ...this.devices.parts, this.queueDevices, deviceState, this.sync, this.state];
+    // Payments start after the terminal and the printers (interrupted payments are settled with the terminal) and stop before them.
+    this.order = [this.store, this.settings, this.broker, this.queue, ...(this.web ? [this.web] : []), ...this.devices.parts, this.queueDevices, this.payments, deviceState, this.sync, this.state];
   }
 
   async start(): Promise<void> {

@@ -189,6 +189,11 @@ export class Broker implements Part {
     }
   }
 
+  /** Whether `username` may authorise voids and refunds (users file `"supervisor": true`, staff only). */
+  isSupervisor(username: string): boolean {
+    return this.auth.isSupervisor(username);
+  }
+
   private authenticate(
     client: Client,
     username: string | undefined,

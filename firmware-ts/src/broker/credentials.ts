@@ -18,6 +18,9 @@ export const CredentialsSchema = Strict({
       role: OneOf(ROLES),
       hash: Type.String({ pattern: HASH_PATTERN }),
       createdAt: Type.Optional(Type.String()),
+      // Staff allowed to void and refund card payments (services/payments); checked per command, so a
+      // change to the file applies at once, without the user reconnecting.
+      supervisor: Type.Optional(Type.Boolean()),
     }),
   ),
 });
@@ -113,11 +116,13 @@ export function writeCredentials(file: string, creds: Credentials): void {
   renameSync(tmp, file);
 }
 
-export async function addUser(file: string, username: string, role: Role, password: string): Promise<void> {
+/** `opts.supervisor` sets or clears the flag; omitted, a re-added user keeps the one they had. */
+export async function addUser(file: string, username: string, role: Role, password: string, opts: { supervisor?: boolean } = {}): Promise<void> {
   const creds = readCredentials(file);
   if (!new RegExp(USERNAME_PATTERN).test(username)) throw new Error(`username: must match ${USERNAME_PATTERN}`);
   if (password.length < 8) throw new Error('password: must be at least 8 characters');
-  const entry: UserEntry = { username, role, hash: await hashPassword(password), createdAt: new Date().toISOString() };
+  const supervisor = opts.supervisor ?? creds.users.find((u) => u.username === username)?.supervisor ?? false;
+  const entry: UserEntry = { username, role, hash: await hashPassword(password), createdAt: new Date().toISOString(), ...(supervisor ? { supervisor: true } : {}) };
   const users = creds.users.filter((u) => u.username !== username);
   users.push(entry);
   writeCredentials(file, { version: 1, users });
@@ -143,6 +148,12 @@ export class Authenticator {
 
   get size(): number {
     return this.users.size;
+  }
+
+  /** A staff user marked `"supervisor": true` in the current file. */
+  isSupervisor(username: string): boolean {
+    const u = this.users.get(username);
+    return u?.role === 'staff' && u.supervisor === true;
   }
 
   async check(username: string, password: string): Promise<Role | null> {

@@ -7,6 +7,7 @@ import { compile, type FieldError } from '../schema/validator.js';
 import { parseTransportUri, TransportUriError } from '../transport/uri.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { queueConfigErrors } from '../services/queue/options.js';
+import { paymentsConfigErrors } from '../services/payments/options.js';
 import { resolveSyncPaths, syncConfigErrors } from '../sync/options.js';
 
 export const EX_CONFIG = 78; // sysexits.h EX_CONFIG: systemd does not restart-loop on it
@@ -97,6 +98,20 @@ function checkQueue(cfg: Config): FieldError[] {
   return errors;
 }
 
+/** Payments: unique revenue codes, a receipt printer that exists, a limit the terminal accepts. */
+function checkPayments(cfg: Config): FieldError[] {
+  const p = cfg.payments;
+  const errors = paymentsConfigErrors(p);
+  if (p.receiptPrinter !== undefined && !cfg.devices.printers.some((x) => x.name === p.receiptPrinter)) {
+    errors.push({ path: 'payments.receiptPrinter', message: `"${p.receiptPrinter}" is not one of devices.printers[].name` });
+  }
+  const t = cfg.devices.terminal;
+  if (t && p.maxAmountKurus > t.maxAmountKurus) {
+    errors.push({ path: 'payments.maxAmountKurus', message: `${p.maxAmountKurus} is more than the terminal accepts (devices.terminal.maxAmountKurus ${t.maxAmountKurus})` });
+  }
+  return errors;
+}
+
 export function parseConfig(text: string, file: string | null, env: NodeJS.ProcessEnv = {}): ConfigResult {
   let doc: unknown;
   try {
@@ -110,7 +125,7 @@ export function parseConfig(text: string, file: string | null, env: NodeJS.Proce
   const envErrors = applyEnvOverrides(doc as Record<string, unknown>, env);
   const r = validator.check(doc);
   if (!r.ok || envErrors.length) return { ok: false, file, errors: [...envErrors, ...(r.ok ? [] : r.errors)] };
-  const crossErrors = [...checkDevicePorts(r.value), ...checkQueue(r.value), ...syncConfigErrors(r.value.sync)];
+  const crossErrors = [...checkDevicePorts(r.value), ...checkQueue(r.value), ...syncConfigErrors(r.value.sync), ...checkPayments(r.value)];
   if (crossErrors.length) return { ok: false, file, errors: crossErrors };
   return { ok: true, file, config: resolvePaths(r.value, file ? dirname(resolve(file)) : process.cwd()) };
 }

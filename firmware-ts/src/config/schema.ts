@@ -8,6 +8,7 @@ import { GpioOptionsSchema } from '../drivers/gpio/options.js';
 import { PrinterConfigSchema } from '../drivers/printer/options.js';
 import { TerminalConfigSchema } from '../drivers/terminal/options.js';
 import { QueueOptionsSchema } from '../services/queue/options.js';
+import { PaymentsOptionsSchema } from '../services/payments/options.js';
 import { SyncOptionsSchema } from '../sync/options.js';
 import { WebOptionsSchema } from '../web/options.js';
 
@@ -150,6 +151,7 @@ export const ConfigSchema = Strict(
       { default: {} },
     ),
     queue: QueueOptionsSchema,
+    payments: PaymentsOptionsSchema,
     sync: SyncOptionsSchema,
     web: Type.Optional(WebOptionsSchema),
     systemd: Strict(
