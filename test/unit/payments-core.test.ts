@@ -133,6 +133,13 @@ describe('void and refund rules', () => {
     expect(code(() => checkRefund(bookWith(now), 'p1', 10_001))).toBe('REFUND_EXCEEDS_PAID');
     expect(checkRefund(bookWith(now), 'p1', 10_000).paymentId).toBe('p1');
   });
+  it('keeps a payment whose personal data retention cleared (KVKK), and still prints its makbuz', () => {
+    const b = new PaymentBook();
+    const purged = { paymentId: 'p9', requestHash: 'h', amountKurus: 500, lines: [], payer: { ref: 'r', name: null, id: null }, place: { vehicleId: 'V', vehicleName: 'V', visitId: null, stopId: null, name: null }, collector: 'ayse', at: now };
+    b.apply({ type: RECORD.started('sale'), payload: purged, commandId: 'c9', actor: 'ayse' });
+    expect(b.payment('p9')?.payer).toEqual({ ref: 'r', name: '(silindi)', id: null });
+  });
+
   it('counts the open batch: sales minus voids minus refunds', () => {
     const b = bookWith(now);
     expect(b.batchTotals()).toMatchObject({ sales: { count: 1, kurus: 10_000 }, netKurus: 10_000 });

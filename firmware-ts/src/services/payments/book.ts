@@ -78,7 +78,9 @@ export class PaymentBook {
       const s = r.payload as SaleStarted;
       const op: OpView = { ...base, opId: s.paymentId, paymentId: s.paymentId, requestHash: s.requestHash, amountKurus: s.amountKurus, startedAt: s.at, reason: null, by: null };
       this.index(op);
-      this.payments.set(s.paymentId, { paymentId: s.paymentId, collector: s.collector, startedAt: s.at, amountKurus: s.amountKurus, lines: s.lines, payer: s.payer, place: s.place, sale: op, receipt: null, voids: [], refunds: [] });
+      // Retention may have cleared the payer's personal data from an acknowledged record (KVKK, sync/retention.ts).
+      const payer: Payer = { ref: s.payer?.ref ?? '', name: s.payer?.name ?? '(silindi)', id: s.payer?.id ?? null };
+      this.payments.set(s.paymentId, { paymentId: s.paymentId, collector: s.collector, startedAt: s.at, amountKurus: s.amountKurus, lines: s.lines ?? [], payer, place: s.place, sale: op, receipt: null, voids: [], refunds: [] });
       return;
     }
     const a = r.payload as AdjustStarted;
