@@ -21,6 +21,7 @@ import { partLogger } from './log/logger.js';
 import { SystemClock, type Clock } from './platform/clock.js';
 import { RuntimeSettings } from './store/settings.js';
 import { Store } from './store/store.js';
+import { buildRequests, requestParts, type RequestParts } from './request-parts.js';
 import { buildPayments } from './payment-parts.js';
 import type { PaymentsService } from './services/payments/payments-service.js';
 import { VERSION } from './version.js';
@@ -45,6 +46,8 @@ export class Gateway {
   readonly sync: SyncPart;
   /** The now-serving and ticket status pages; null when `web` is absent or disabled. */
   readonly web: WebServer | null;
+  /** Requests and complaints (their service, and the SMS sender when there is a modem). */
+  readonly requests: RequestParts;
   private readonly order: Part[];
   private started: Part[] = [];
   private startedAt = new Date().toISOString();
@@ -77,8 +80,9 @@ export class Gateway {
       shutdown: () => (opts.onShutdownRequest ?? (() => log.warn('ignition off: shutdown requested, but nothing handles it')))('ignition off'),
     });
     this.queueDevices = this.buildQueueDevices(log);
+    this.requests = buildRequests(config, this.store, this.devices, this.clock, log);
     this.payments = buildPayments(config, this.store, this.devices, this.broker, log);
-    this.commands.register(allCommands(this.broker, { queue: this.queue, queueDevices: this.queueDevices, payments: this.payments }));
+    this.commands.register(allCommands(this.broker, { queue: this.queue, queueDevices: this.queueDevices, payments: this.payments, requests: this.requests.service }));
     this.state = new StatePublisher(this.broker, () => this.snapshot(), partLogger(log, 'state'));
     const deviceState = new DeviceStatePublisher(this.broker, this.devices.parts, partLogger(log, 'devices'));
     this.sync = buildSync(config, this.store, this.clock, this.broker, this.devices, log);
@@ -87,7 +91,8 @@ export class Gateway {
     // (retained) at once; a command arriving in between sees the model a replay would give.
     // The pages start after the queue restored its day, so the first picture is the real one.
     // Payments start after the terminal and the printers (interrupted payments are settled with the terminal) and stop before them.
-    this.order = [this.store, this.settings, this.broker, this.queue, ...(this.web ? [this.web] : []), ...this.devices.parts, this.queueDevices, this.payments, deviceState, this.sync, this.state];
+    // Requests load their HMAC key before the broker takes commands; the SMS sender starts after the modem.
+    this.order = [this.store, this.settings, this.requests.service, this.broker, this.queue, ...(this.web ? [this.web] : []), ...this.devices.parts, this.queueDevices, this.payments, ...requestParts(this.requests), deviceState, this.sync, this.state];
   }
 
   async start(): Promise<void> {

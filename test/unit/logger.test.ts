@@ -40,4 +40,12 @@ describe('logging', () => {
     expect(text).not.toMatch(/10000000146|532 123 45 67|4111 1111/);
     expect(scrubText('ticket A001 at 14:05, counter 2')).toBe('ticket A001 at 14:05, counter 2');
   });
+
+  it('scrubs string fields of a log object too, and numbers glued to letters (error messages quote input)', () => {
+    const { lines, log } = capture();
+    log.info({ reason: 'payload: is not valid JSON (Unexpected token \'x\', "x10000000146" is not valid JSON)', err: 'AT+CMGS="+905321234567",145: ERROR' }, 'command rejected');
+    const text = lines.join('');
+    expect(text).not.toMatch(/10000000146|5321234567/);
+    expect(text).toContain('[REDACTED-TCKN]');
+  });
 });

@@ -203,7 +203,10 @@ function parseJson(payload: Buffer): Record<string, unknown> {
   try {
     doc = JSON.parse(payload.toString('utf8'));
   } catch (e) {
-    throw new ApiError('BAD_JSON', `payload: is not valid JSON (${(e as Error).message})`, { field: 'payload' });
+    // V8 quotes the start of the input ("Unexpected token 'x', \"...\" is not valid JSON"), which may be a
+    // citizen's TC Kimlik No or phone (DESIGN.md non-negotiable 6): the reply and the log keep the reason only.
+    const reason = (e as Error).message.replace(/,\s*"[\s\S]*"\s*is not valid JSON$/, '');
+    throw new ApiError('BAD_JSON', `payload: is not valid JSON (${reason})`, { field: 'payload' });
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     throw new ApiError('BAD_JSON', 'payload: must be a JSON object', { field: 'payload' });

@@ -102,12 +102,14 @@ export class Broker implements Part {
 
   /**
    * The frame size past which a connection is cut rather than answered: four times
-   * the largest role payload limit. A payload a little over its role's limit still
-   * gets a PAYLOAD_TOO_LARGE answer from authorizePublish; an absurd one never gets
-   * buffered at all.
+   * the largest role payload limit, but no more than 4 MiB over it (the staff limit
+   * carries photos, 12 MiB, and four times that buffered per connection is too much
+   * for a Pi). A payload a little over its role's limit (a fifth photo) still gets a
+   * PAYLOAD_TOO_LARGE answer from authorizePublish; an absurd one never gets buffered.
    */
   private maxFrame(): number {
-    return 4 * Math.max(...Object.values(this.cfg.limits).map((l) => l.maxPayloadBytes)) + 1024;
+    const largest = Math.max(...Object.values(this.cfg.limits).map((l) => l.maxPayloadBytes));
+    return Math.min(4 * largest, largest + 4 * 1024 * 1024) + 1024;
   }
 
   private handle(aedes: Aedes, sock: Socket): void {

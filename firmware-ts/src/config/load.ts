@@ -7,6 +7,7 @@ import { compile, type FieldError } from '../schema/validator.js';
 import { parseTransportUri, TransportUriError } from '../transport/uri.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { queueConfigErrors } from '../services/queue/options.js';
+import { requestsConfigErrors } from '../services/requests/options.js';
 import { paymentsConfigErrors } from '../services/payments/options.js';
 import { resolveSyncPaths, syncConfigErrors } from '../sync/options.js';
 
@@ -112,6 +113,16 @@ function checkPayments(cfg: Config): FieldError[] {
   return errors;
 }
 
+/** Requests: catalog ids, holiday dates, keys, SMS texts, and a receipt printer that exists. */
+function checkRequests(cfg: Config): FieldError[] {
+  const errors = requestsConfigErrors(cfg.requests);
+  const printer = cfg.requests.receiptPrinter;
+  if (printer !== undefined && !cfg.devices.printers.some((p) => p.name === printer)) {
+    errors.push({ path: 'requests.receiptPrinter', message: `"${printer}" is not one of devices.printers[].name` });
+  }
+  return errors;
+}
+
 export function parseConfig(text: string, file: string | null, env: NodeJS.ProcessEnv = {}): ConfigResult {
   let doc: unknown;
   try {
@@ -125,7 +136,7 @@ export function parseConfig(text: string, file: string | null, env: NodeJS.Proce
   const envErrors = applyEnvOverrides(doc as Record<string, unknown>, env);
   const r = validator.check(doc);
   if (!r.ok || envErrors.length) return { ok: false, file, errors: [...envErrors, ...(r.ok ? [] : r.errors)] };
-  const crossErrors = [...checkDevicePorts(r.value), ...checkQueue(r.value), ...syncConfigErrors(r.value.sync), ...checkPayments(r.value)];
+  const crossErrors = [...checkDevicePorts(r.value), ...checkQueue(r.value), ...checkRequests(r.value), ...syncConfigErrors(r.value.sync), ...checkPayments(r.value)];
   if (crossErrors.length) return { ok: false, file, errors: crossErrors };
   return { ok: true, file, config: resolvePaths(r.value, file ? dirname(resolve(file)) : process.cwd()) };
 }

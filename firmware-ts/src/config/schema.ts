@@ -8,6 +8,7 @@ import { GpioOptionsSchema } from '../drivers/gpio/options.js';
 import { PrinterConfigSchema } from '../drivers/printer/options.js';
 import { TerminalConfigSchema } from '../drivers/terminal/options.js';
 import { QueueOptionsSchema } from '../services/queue/options.js';
+import { RequestsOptionsSchema } from '../services/requests/options.js';
 import { PaymentsOptionsSchema } from '../services/payments/options.js';
 import { SyncOptionsSchema } from '../sync/options.js';
 import { WebOptionsSchema } from '../web/options.js';
@@ -129,7 +130,8 @@ export const ConfigSchema = Strict(
         drainTimeoutMs: Type.Integer({ default: 10000, minimum: 100 }),
         limits: Strict(
           {
-            staff: RoleLimit(65536, 50),
+            // 12 MiB: a requests/create with 4 photos of 2 MB as base64 (11.2 MB) and its texts (services/requests/options.ts staffPayloadNeeded).
+            staff: RoleLimit(12 * 1024 * 1024, 50),
             kiosk: RoleLimit(1024, 2),
             display: RoleLimit(256, 1),
             maintenance: RoleLimit(65536, 50),
@@ -151,6 +153,7 @@ export const ConfigSchema = Strict(
       { default: {} },
     ),
     queue: QueueOptionsSchema,
+    requests: RequestsOptionsSchema,
     payments: PaymentsOptionsSchema,
     sync: SyncOptionsSchema,
     web: Type.Optional(WebOptionsSchema),

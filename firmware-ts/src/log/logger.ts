@@ -1,7 +1,7 @@
 // pino JSON on stdout for journald, a child logger per part, personal data
 // redacted, pino-pretty when a human is watching a TTY.
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import { REDACT_PATHS, scrubText } from './redact.js';
+import { REDACT_PATHS, scrubFields, scrubText } from './redact.js';
 
 export type { Logger };
 
@@ -18,13 +18,18 @@ export function loggerOptions(level: string): LoggerOptions {
     hooks: {
       // Free text can carry what structured redaction cannot see.
       logMethod(args, method) {
-        const scrubbed = args.map((a) => (typeof a === 'string' ? scrubText(a) : a)) as Parameters<typeof method>;
+        const scrubbed = args.map((a) => (typeof a === 'string' ? scrubText(a) : isPlainObject(a) ? scrubFields(a) : a)) as Parameters<typeof method>;
         method.apply(this, scrubbed);
       },
     },
     formatters: { level: (label) => ({ level: label }) },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
+}
+
+/** Plain log objects only: an Error (or anything with a prototype of its own) is pino's to serialize. */
+function isPlainObject(a: unknown): a is object {
+  return typeof a === 'object' && a !== null && Object.getPrototypeOf(a) === Object.prototype;
 }
 
 export function createLogger(opts: LogOptions, stream?: NodeJS.WritableStream): Logger {

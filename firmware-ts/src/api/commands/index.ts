@@ -8,16 +8,19 @@ import type { PaymentsService } from '../../services/payments/payments-service.j
 import { logbookCommands, logbookEvents } from './logbook.js';
 import { paymentsCommands, paymentsEvents } from './payments.js';
 import { queueCommands, queueEvents, type QueueTicketDevices } from './queue.js';
+import { requestsCommands } from './requests.js';
+import type { RequestsService } from '../../services/requests/requests-service.js';
 
 export interface CommandServices {
   queue?: QueueService;
   queueDevices?: QueueTicketDevices | null;
+  requests?: RequestsService | null;
   /** Without it (docs, the tablet catalog) the payments commands answer PAYMENTS_UNAVAILABLE. */
   payments?: PaymentsService | null;
 }
 
 export function allCommands(events: Publisher, services: CommandServices = {}): CommandDefinition[] {
-  return [...logbookCommands(events), ...queueCommands(events, services.queue ?? new QueueService(), services.queueDevices ?? null), ...paymentsCommands(events, services.payments ?? null)];
+  return [...logbookCommands(events), ...queueCommands(events, services.queue ?? new QueueService(), services.queueDevices ?? null), ...paymentsCommands(events, services.payments ?? null), ...requestsCommands(services.requests ?? null)];
 }
 
 export const ALL_EVENTS: readonly EventDefinition[] = [...logbookEvents, ...queueEvents, ...paymentsEvents];

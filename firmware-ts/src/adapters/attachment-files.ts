@@ -1,0 +1,82 @@
+// The AttachmentStore port (services/requests/ports.ts) on files beside the journal:
+// `<dataDir>/attachments/<sha256>.<ext>`. Content-addressed, so a retry writes the same
+// name and two requests with the same photo share one file. Each file is written to a
+// temporary name, fsynced, renamed into place and the directory fsynced (the rename is
+// only durable once its directory is), all before `put` resolves: the transaction that
+// records the hash comes after. A crash leaves at most an orphan (a photo no record names,
+// or a temporary file, which start() removes); never a record naming a missing photo.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { AttachmentStore } from '../services/requests/ports.js';
+
+const NAME = /^[0-9a-f]{64}\.[a-z0-9]{1,5}$/;
+
+export class AttachmentFiles implements AttachmentStore {
+  private ready: Promise<void> | null = null;
+
+  constructor(
+    readonly dir: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Creates the directory and removes temporary files a crash left behind. */
+  private prepare(): Promise<void> {
+    this.ready ??= (async () => {
+      await mkdir(this.dir, { recursive: true, mode: 0o750 });
+      let removed = 0;
+      for (const f of await readdir(this.dir)) {
+        if (!f.includes('.tmp-')) continue;
+        await unlink(join(this.dir, f)).catch(() => undefined);
+        removed++;
+      }
+      if (removed) this.log.info({ removed, dir: this.dir }, 'removed unfinished photo files');
+    })().catch((e: unknown) => {
+      this.ready = null; // try again with the next photo (the disk may come back)
+      throw e;
+    });
+    return this.ready;
+  }
+
+  path(sha256: string, ext: string): string {
+    return join(this.dir, `${sha256}.${ext}`);
+  }
+
+  async put(file: { sha256: string; ext: string; data: Buffer }): Promise<void> {
+    const name = `${file.sha256}.${file.ext}`;
+    if (!NAME.test(name)) throw new Error(`attachment name ${JSON.stringify(name)} is not <sha256>.<ext>`);
+    await this.prepare();
+    const final = join(this.dir, name);
+    const existing = await stat(final).catch(() => null);
+    if (existing?.size === file.data.length) {
+      // Written before; its rename may not be on disk yet if that put is still running: sync the directory.
+      await this.syncDir();
+      return;
+    }
+    const tmp = `${final}.tmp-${randomBytes(6).toString('hex')}`;
+    const fh = await open(tmp, 'wx', 0o640);
+    try {
+      await fh.writeFile(file.data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await rename(tmp, final);
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+    await this.syncDir();
+  }
+
+  private async syncDir(): Promise<void> {
+    const d = await open(this.dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  }
+}
