@@ -29,6 +29,8 @@ import { buildSync } from './sync/build.js';
 import { toOutboxPolicy } from './sync/options.js';
 import type { SyncPart } from './sync/sync-part.js';
 import { WebServer } from './web/web-server.js';
+import { ControlServer } from './control/server.js';
+import { controlRoutes } from './control/routes.js';
 
 export class Gateway {
   readonly clock: Clock;
@@ -46,6 +48,8 @@ export class Gateway {
   readonly sync: SyncPart;
   /** The now-serving and ticket status pages; null when `web` is absent or disabled. */
   readonly web: WebServer | null;
+  /** The control API for `vimgw` on a Unix socket; null when `control` is absent or disabled. */
+  readonly control: ControlServer | null;
   /** Requests and complaints (their service, and the SMS sender when there is a modem). */
   readonly requests: RequestParts;
   private readonly order: Part[];
@@ -92,7 +96,9 @@ export class Gateway {
     // The pages start after the queue restored its day, so the first picture is the real one.
     // Payments start after the terminal and the printers (interrupted payments are settled with the terminal) and stop before them.
     // Requests load their HMAC key before the broker takes commands; the SMS sender starts after the modem.
-    this.order = [this.store, this.settings, this.requests.service, this.broker, this.queue, ...(this.web ? [this.web] : []), ...this.devices.parts, this.queueDevices, this.payments, ...requestParts(this.requests), deviceState, this.sync, this.state];
+    // The control socket starts last (its status shows every part) and stops first.
+    this.control = config.control?.enabled ? new ControlServer(config.control, controlRoutes(this), partLogger(log, 'control')) : null;
+    this.order = [this.store, this.settings, this.requests.service, this.broker, this.queue, ...(this.web ? [this.web] : []), ...this.devices.parts, this.queueDevices, this.payments, ...requestParts(this.requests), deviceState, this.sync, this.state, ...(this.control ? [this.control] : [])];
   }
 
   async start(): Promise<void> {

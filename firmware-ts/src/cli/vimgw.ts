@@ -1,32 +1,12 @@
 #!/usr/bin/env node
 // `vimgw`: the maintenance crew's one tool over SSH. English output, --json for
-// scripts, exit codes per cli/output.ts.
+// scripts, exit codes per cli/output.ts. Commands for the running gateway talk to
+// its control socket (cli/control-client.ts); selftest probes devices directly.
+// Each command's module is loaded on demand, so `vimgw status` stays fast.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { configCheck } from './config-check.js';
-import { gnssReplay } from './gnss-replay.js';
-import { gnssWatch } from './gnss-watch.js';
+import { makeContext, seconds, type CliContext } from './context.js';
+import { commandHelp, HELP } from './help.js';
 import { EXIT, UsageError } from './output.js';
-import { readSecret, userCommand } from './user.js';
-
-const HELP = `usage: vimgw <command> [options]
-
-commands:
-  config check [FILE] [--json]          validate a config without starting anything
-  user add NAME --role ROLE [--password-stdin] [--file F | --config F]
-  user list [--json] [--file F | --config F]
-  user remove NAME [--file F | --config F]
-  gnss replay FILE [--json]             a recorded NMEA log through the driver's parser, one fix per line
-  gnss watch [--count N] [--json] [--url U] [--user U]
-                                        follow vim/state/gnss (password from $VIMGW_PASSWORD or a prompt)
-  tablet list [--json]                  every MQTT command with its arguments, from the schemas
-  tablet SERVICE ACTION [--ARG VALUE ...] [--payload JSON] [--id UUID] [--json] [--url U] [--user U]
-                                        send a command as a tablet and print the reply, e.g.
-                                        vimgw tablet queue take --service A --user kiosk1
-  tablet watch [TOPIC ...] [--count N] [--json]
-                                        print queue state and events (vimgw tablet --help for more)
-
-roles: staff, kiosk, display, maintenance
-exit codes: 0 ok, 1 failed, 2 degraded, 3 unreachable, 64 usage error, 78 invalid config`;
 
 const OPTIONS = {
   json: { type: 'boolean', default: false },
@@ -39,6 +19,15 @@ const OPTIONS = {
   url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
   user: { type: 'string', default: 'bakim' },
   timeout: { type: 'string', default: '10' },
+  socket: { type: 'string' },
+  force: { type: 'boolean', default: false },
+  follow: { type: 'boolean', short: 'f', default: false },
+  offline: { type: 'boolean', default: false },
+  part: { type: 'string' },
+  since: { type: 'string' },
+  lines: { type: 'string', short: 'n' },
+  text: { type: 'string' },
+  wait: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 /**
@@ -53,22 +42,39 @@ function tabletArgv(argv: string[]): string[] | null {
   return [...argv.slice(0, first.index), ...argv.slice(first.index + 1)];
 }
 
-async function run(argv: string[]): Promise<number> {
-  const tablet = tabletArgv(argv);
-  // Loaded on demand: only the tablet needs the command catalog.
-  if (tablet) return (await import('./tablet.js')).tabletCommand(tablet);
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
-  const [cmd, sub, arg] = positionals;
-  if (values.help || cmd === undefined || cmd === 'help') {
-    process.stdout.write(`${HELP}\n`);
-    return values.help || cmd === 'help' ? EXIT.ok : EXIT.usage;
-  }
+/** Commands with a sub-command word; for the others every positional is an argument. */
+const WITH_SUB = new Set(['modem', 'print', 'display', 'terminal', 'sync', 'config', 'user', 'gnss']);
+
+function only(sub: string | undefined, expected: string, cmd: string): void {
+  if (sub !== expected) throw new UsageError(`${cmd}: expected "${cmd} ${expected}"`);
+}
+
+type Daemon = (ctx: CliContext, sub: string | undefined) => Promise<number>;
+
+const DAEMON: Record<string, Daemon> = {
+  status: async (ctx) => (await import('./status.js')).statusCommand(ctx),
+  devices: async (ctx) => (await import('./status.js')).devicesCommand(ctx),
+  diag: async (ctx) => (await import('./diag.js')).diagCommand(ctx),
+  modem: async (ctx, sub) => (await import('./modem.js')).modemCommand(ctx, sub),
+  print: async (ctx, sub) => (only(sub, 'test', 'print'), (await import('./device-tests.js')).printTest(ctx)),
+  display: async (ctx, sub) => (only(sub, 'test', 'display'), (await import('./device-tests.js')).displayTest(ctx)),
+  chime: async (ctx) => (await import('./device-tests.js')).chime(ctx),
+  terminal: async (ctx, sub) => (only(sub ?? 'status', 'status', 'terminal'), (await import('./device-tests.js')).terminalStatus(ctx)),
+  queue: async (ctx) => (await import('./backlog.js')).queueCommand(ctx),
+  outbox: async (ctx) => (await import('./backlog.js')).outboxCommand(ctx),
+  sync: async (ctx, sub) => (await import('./backlog.js')).syncCommand(ctx, sub),
+  export: async (ctx) => (await import('./export.js')).exportCommand(ctx),
+  logs: async (ctx) => (await import('./logs.js')).logsCommand(ctx),
+  selftest: async (ctx) => (await import('./selftest/selftest.js')).selftestCommand(ctx),
+};
+
+async function local(cmd: string, sub: string | undefined, arg: string | undefined, values: ReturnType<typeof parse>['values']): Promise<number> {
   switch (cmd) {
     case 'config':
       if (sub !== 'check') throw new UsageError('config: expected "check"');
-      return configCheck(arg ?? values.config ?? process.env.VIM_CONFIG ?? null, values.json);
+      return (await import('./config-check.js')).configCheck(arg ?? values.config ?? process.env.VIM_CONFIG ?? null, values.json);
     case 'user':
-      return userCommand({
+      return (await import('./user.js')).userCommand({
         action: sub,
         name: arg,
         role: values.role,
@@ -80,15 +86,15 @@ async function run(argv: string[]): Promise<number> {
     case 'gnss':
       if (sub === 'replay') {
         if (!arg) throw new UsageError('gnss replay: FILE is required');
-        return gnssReplay(arg, values.json);
+        return (await import('./gnss-replay.js')).gnssReplay(arg, values.json);
       }
       if (sub === 'watch') {
-        const timeoutS = Number(values.timeout);
-        if (!(timeoutS > 0)) throw new UsageError('--timeout: must be a positive number of seconds');
+        const timeoutS = seconds(values.timeout, '--timeout');
         const count = values.count === undefined ? null : Number(values.count);
         // Arguments first: a usage error must not ask for a password.
         if (count !== null && (!Number.isInteger(count) || count < 1)) throw new UsageError('--count: must be a positive integer');
-        return gnssWatch({
+        const { readSecret } = await import('./user.js');
+        return (await import('./gnss-watch.js')).gnssWatch({
           url: values.url,
           user: values.user,
           password: process.env.VIMGW_PASSWORD ?? (await readSecret('password: ')),
@@ -103,14 +109,60 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
+function parse(argv: string[]) {
+  return parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
+}
+
+async function run(argv: string[]): Promise<number> {
+  const tablet = tabletArgv(argv);
+  // Loaded on demand: only the tablet needs the command catalog.
+  if (tablet) return (await import('./tablet.js')).tabletCommand(tablet);
+  const { values, positionals } = parse(argv);
+  const [cmd, ...rest] = positionals;
+  if (cmd === undefined || cmd === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return values.help || cmd === 'help' ? EXIT.ok : EXIT.usage;
+  }
+  if (values.help) {
+    const h = commandHelp(cmd);
+    process.stdout.write(`${h ?? HELP}\n`);
+    return h === null ? EXIT.usage : EXIT.ok;
+  }
+  const daemon = DAEMON[cmd];
+  if (daemon && Object.hasOwn(DAEMON, cmd)) {
+    const sub = WITH_SUB.has(cmd) ? rest[0] : undefined;
+    const args = WITH_SUB.has(cmd) ? rest.slice(1) : rest;
+    if (!['modem', 'print', 'export', 'selftest'].includes(cmd) && args.length > 0) throw new UsageError(`${cmd}: unexpected argument "${args[0]}"`);
+    return daemon(makeContext(values, args), sub);
+  }
+  return local(cmd, rest[0], rest[1], values);
+}
+
+/** Exit code and message for an error; usage errors and unreachable daemons are the crew's to fix. */
+async function report(e: unknown): Promise<number> {
+  const { ControlReplyError, DaemonUnreachable } = await import('./control-client.js');
+  if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`vimgw: ${(e as Error).message}\nrun "vimgw --help" for usage\n`);
+    return EXIT.usage;
+  }
+  if (e instanceof DaemonUnreachable) {
+    process.stderr.write(`vimgw: ${e.message}\n`);
+    return EXIT.unreachable;
+  }
+  if (e instanceof ControlReplyError) {
+    process.stderr.write(`vimgw: ${e.code}: ${e.message}\n`);
+    // A bad argument the daemon caught (an SMS number, a printer name) is still a usage error.
+    if (e.status === 400 || e.status === 404) return EXIT.usage;
+    return e.status >= 500 ? 2 : EXIT.failed;
+  }
+  process.stderr.write(`vimgw: ${e instanceof Error ? e.message : String(e)}\n`);
+  return EXIT.failed;
+}
+
+// `vimgw export ... | head`: a reader that stops early is normal, not a crash with a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? EXIT.ok : EXIT.failed));
+
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (e: unknown) => {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`vimgw: ${(e as Error).message}\nrun "vimgw --help" for usage\n`);
-      process.exit(EXIT.usage);
-    }
-    process.stderr.write(`vimgw: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(EXIT.failed);
-  },
+  (e: unknown) => report(e).then((code) => process.exit(code)),
 );

@@ -51,6 +51,7 @@ function resolvePaths(cfg: Config, baseDir: string): Config {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   cfg.dataDir = abs(cfg.dataDir);
   cfg.broker.credentialsFile = abs(cfg.broker.credentialsFile);
+  if (cfg.control) cfg.control.socket = abs(cfg.control.socket);
   resolveSyncPaths(cfg.sync, abs);
   if (cfg.broker.tls) {
     cfg.broker.tls.certFile = abs(cfg.broker.tls.certFile);

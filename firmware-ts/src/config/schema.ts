@@ -11,6 +11,7 @@ import { QueueOptionsSchema } from '../services/queue/options.js';
 import { RequestsOptionsSchema } from '../services/requests/options.js';
 import { PaymentsOptionsSchema } from '../services/payments/options.js';
 import { SyncOptionsSchema } from '../sync/options.js';
+import { ControlOptionsSchema } from '../control/options.js';
 import { WebOptionsSchema } from '../web/options.js';
 
 export const BAUD_RATES = [4800, 9600, 38400, 115200] as const;
@@ -156,6 +157,7 @@ export const ConfigSchema = Strict(
     requests: RequestsOptionsSchema,
     payments: PaymentsOptionsSchema,
     sync: SyncOptionsSchema,
+    control: Type.Optional(ControlOptionsSchema),
     web: Type.Optional(WebOptionsSchema),
     systemd: Strict(
       {
