@@ -218,10 +218,12 @@ export class Pusher {
   }
 
   private failed(f: PushFailure): void {
+    // One warning per streak of the same failure: a van in a dead zone retries for hours.
+    const repeat = this.lastFailure?.kind === f.kind && this.phase !== 'connected';
     this.lastFailure = f;
     this.totals.failures++;
     const wait = this.backoff.next();
-    this.d.log.warn({ kind: f.kind, retryInMs: wait }, `HQ push: ${f.message}`);
+    this.d.log[repeat ? 'debug' : 'warn']({ kind: f.kind, retryInMs: wait, failures: this.totals.failures }, `HQ push: ${f.message}`);
     this.setPhase('backoff');
     this.schedule(wait);
   }
