@@ -6,7 +6,7 @@ import type { QueueEvent } from './events.js';
 import { nextNumber, parseResetAt } from './numbering.js';
 import { checkPriority, makePolicy, pickNext, type PriorityPolicy } from './priority.js';
 import { estimateWaitMs, snapshotOf, waitingIn, type QueueSnapshot } from './snapshot.js';
-import { applyEvent, type CounterState, type QueueState, type ServiceState, type StateLimits } from './state.js';
+import { applyEvent, copyState, type CounterState, type QueueState, type ServiceState, type StateLimits } from './state.js';
 import { FINAL_STATES, transition, type Ticket, type TicketAction } from './ticket.js';
 import type { TicketStatus } from './view.js';
 
@@ -82,7 +82,7 @@ export class QueueModel {
   /** An independent copy: operations on it (a dry run) leave this model untouched. */
   clone(): QueueModel {
     const m = new QueueModel(this.cfg);
-    m.s = structuredClone(this.s);
+    m.s = copyState(this.s);
     return m;
   }
 
@@ -224,7 +224,7 @@ export class QueueModel {
   }
 
   private commit(events: QueueEvent[]): OpResult {
-    const next = structuredClone(this.s);
+    const next = copyState(this.s);
     for (const e of events) applyEvent(next, e, this.limits);
     this.s = next; // only now: a throw above leaves the state untouched
     const ids = new Set<string>();

@@ -43,6 +43,33 @@ export interface StateLimits {
   recentCalledCount: number;
 }
 
+/**
+ * A copy that `applyEvent` may change without touching the original, at the cost of copying
+ * pointers: tickets are immutable (ticket.ts `transition` returns a new object), so the ticket
+ * map is copied shallowly; the small mutable parts (services, counters, lists) are copied.
+ * structuredClone of a whole day's tickets on every command was the queue's main cost.
+ */
+export function copyState(s: QueueState): QueueState {
+  const services: Record<string, ServiceState> = {};
+  for (const [k, v] of Object.entries(s.services)) services[k] = { ...v };
+  const counters: Record<string, CounterState> = {};
+  for (const [k, v] of Object.entries(s.counters)) counters[k] = { ...v, services: [...v.services] };
+  const serviceTimes: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(s.serviceTimes)) serviceTimes[k] = [...v];
+  const numbering: Record<string, NumberingState> = {};
+  for (const [k, v] of Object.entries(s.numbering)) numbering[k] = { ...v };
+  return {
+    services,
+    counters,
+    tickets: { ...s.tickets },
+    numbering,
+    nextOrder: s.nextOrder,
+    serviceTimes,
+    waits: [...s.waits],
+    recentCalled: s.recentCalled.map((r) => ({ ...r })),
+  };
+}
+
 function pushCapped(list: number[], value: number, cap: number): void {
   list.push(value);
   if (list.length > cap) list.splice(0, list.length - cap);
