@@ -2,13 +2,14 @@
 // same run, the target from issue 2's "Targets" table, and what the reader needs
 // to judge the row (counts, caveats) as its note.
 import type { JournalResult } from './journal.js';
+import { serviceRows, type ServiceMeasures } from './rows-services.js';
 import { mergeResults, type LoadResult } from './load.js';
 import type { StartupResult } from './startup.js';
 import { fmtNum, fmtRatio } from './stats.js';
 import type { Row } from './table.js';
 import type { TargetSample } from './target-protocol.js';
 
-export interface Measured {
+export interface Measured extends ServiceMeasures {
   clients: number;
   mosquittoVersion: string;
   mosquittoEcho: LoadResult;
@@ -244,5 +245,6 @@ export function buildRows(m: Measured): Row[] {
         `issue 4: 06 01 authorization with 80 00, 04 0F status information, our 80 00, 06 0F completion, the simulator's delays at 0; ` +
         `${fmtNum(m.zvt.n)} sales, p50 ${m.zvt.p50Ms} ms, p99 ${m.zvt.p99Ms} ms; the anchor is one 32-byte echo on loopback, the floor under any exchange`,
     },
+    ...serviceRows(m),
   ];
 }

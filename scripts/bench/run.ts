@@ -15,6 +15,8 @@ import { benchNmeaParse } from './nmea-parse.js';
 import { anchorNtpRender, anchorTcpRoundTrip } from './anchors-io.js';
 import { benchReceiptRender, tahsilatMakbuzu } from './receipt.js';
 import { benchZvtSale } from './zvt.js';
+import { benchPaymentFlow } from './payments.js';
+import { benchQueueConfig, benchTicketFlow, queueCommandsRun } from './queue.js';
 import type { LoadOptions, LoadResult } from './load.js';
 import { startMosquitto } from './mosquitto.js';
 import { Cleanup, tempRoot } from './procs.js';
@@ -88,7 +90,7 @@ function parseOptions(argv: string[]): Options {
 
 const progress = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
-function gatewayConfig(root: string, credentialsFile: string): string {
+function gatewayConfig(root: string, credentialsFile: string, clients: number): string {
   const file = join(root, 'gateway.json');
   writeFileSync(
     file,
@@ -103,6 +105,8 @@ function gatewayConfig(root: string, credentialsFile: string): string {
         // the token bucket is still taken for every publish.
         limits: { staff: { maxPayloadBytes: 65536, publishPerSecond: 1_000_000, burst: 1_000_000 } },
       },
+      // Row (q1): one counter per counter-working tablet.
+      queue: benchQueueConfig(Math.max(1, Math.ceil(clients / 2))),
     }),
   );
   return file;
@@ -124,7 +128,7 @@ async function measure(opts: Options, cleanup: Cleanup): Promise<Measured> {
   await mosquitto.stop();
 
   const aedes = await Target.spawn(cleanup, 'aedes');
-  const gateway = await Target.spawn(cleanup, 'gateway', gatewayConfig(root, credentialsFile));
+  const gateway = await Target.spawn(cleanup, 'gateway', gatewayConfig(root, credentialsFile, opts.clients));
   // Every round on a child is sampled: event-loop delay, RSS and CPU over its window.
   const sampled = async (what: string, t: Target, run: (o: LoadOptions) => Promise<LoadResult>) => {
     progress(what);
@@ -137,6 +141,7 @@ async function measure(opts: Options, cleanup: Cleanup): Promise<Measured> {
 
   const aedesRounds = [await aedesRound(1)];
   const durable = await sampled('(a) durable commands through the gateway', gateway, (o) => durableRun(gateway.port, user, password, opts.clients, o));
+  const queueLoad = await sampled(`(q1) queue commands, ${opts.clients} tablets`, gateway, (o) => queueCommandsRun(gateway.port, user, password, opts.clients, o));
   // Our Broker and bare aedes alternate, so a slow spell on a shared machine hits both.
   const oursRounds = [await oursRound(1)];
   for (let n = 2; n <= opts.rounds; n++) {
@@ -162,6 +167,10 @@ async function measure(opts: Options, cleanup: Cleanup): Promise<Measured> {
   const receipt = { ...(await benchReceiptRender()), anchor: anchorNtpRender(tahsilatMakbuzu()) };
   const zvt = { ...(await benchZvtSale()), anchor: await anchorTcpRoundTrip() };
 
+  progress('(q2) take -> printed -> board, (p1) collect -> approved -> makbuz printed');
+  const ticketFlow = await benchTicketFlow(200);
+  const payment = await benchPaymentFlow(200);
+
   return {
     clients: opts.clients,
     mosquittoVersion: mosquitto.version,
@@ -177,6 +186,9 @@ async function measure(opts: Options, cleanup: Cleanup): Promise<Measured> {
     nmea,
     receipt,
     zvt,
+    queueLoad: queueLoad.result,
+    ticketFlow,
+    payment,
   };
 }
 
