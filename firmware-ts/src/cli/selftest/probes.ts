@@ -78,6 +78,8 @@ export async function probePrinter(p: PrinterDriver): Promise<Outcome> {
 export async function probeTerminal(t: ZvtTerminal): Promise<Outcome> {
   await until(() => t.state().connected, 5000);
   if (!t.state().connected) return { verdict: 'fail', detail: t.health().detail };
+  // The driver registers (06 00) on every open; the enquiry waits its turn.
+  await until(() => t.state().busy === null, 10_000);
   try {
     const s = await t.status();
     return { verdict: 'pass', detail: `ZVT status: ${s.code} ${s.text}${s.terminalId ? `, terminal ${s.terminalId}` : ''}` };
