@@ -8,6 +8,8 @@ import { QueueService } from './services/queue/queue-service.js';
 import { QueueDevices } from './services/queue/queue-devices.js';
 import { toQueueConfig } from './services/queue/options.js';
 import { callBoardPort, journalQueuePort, queueSignalsPort, ticketPrinterPort } from './adapters/queue-ports.js';
+import { VisitsService } from './services/visits/visits-service.js';
+import { journalVisitsPort, storeVisitsRecorder } from './adapters/visits-ports.js';
 import { randomUUID } from 'node:crypto';
 import { DeviceStatePublisher } from './api/device-state.js';
 import { StatePublisher, type GatewaySnapshot } from './api/state-publisher.js';
@@ -42,6 +44,8 @@ export class Gateway {
   readonly devices: Devices;
   readonly queue: QueueService;
   readonly queueDevices: QueueDevices;
+  /** Stop visits; its current() is the port other services stamp their records with. */
+  readonly visits: VisitsService;
   /** Card payments (Mobil Tahsilat) on the terminal, with receipts on the receipt printer. */
   readonly payments: PaymentsService;
   /** Store-and-forward to HQ: push, pull, outbox budgets, retention, vim/state/sync. */
@@ -72,10 +76,14 @@ export class Gateway {
     this.broker = new Broker(config.broker, this.commands, partLogger(log, 'broker'));
     this.commands.attach(this.broker);
     this.queue = new QueueService(toQueueConfig(config.queue), { journal: journalQueuePort(this.store), log: partLogger(log, 'queue') });
+    this.visits = new VisitsService(config.visits, { journal: journalVisitsPort(this.store), recorder: storeVisitsRecorder(this.store), mono: () => this.clock.monoMs(), log: partLogger(log, 'visits') });
     this.web = config.web?.enabled ? new WebServer(config.web, this.queue, { log: partLogger(log, 'web'), vehicleName: config.vehicle.name }) : null;
     this.devices = buildDevices(config.devices, log, {
       gnss: {
-        publish: (state) => this.publishRetained('vim/state/gnss', state),
+        publish: (state) => {
+          this.publishRetained('vim/state/gnss', state);
+          this.visits.observeGnss(state);
+        },
         trackPoint: (fix) => this.recordTrackPoint(fix),
         clockAgrees: () => this.clock.markGnssSynced?.(),
       },
@@ -86,19 +94,19 @@ export class Gateway {
     this.queueDevices = this.buildQueueDevices(log);
     this.requests = buildRequests(config, this.store, this.devices, this.clock, log);
     this.payments = buildPayments(config, this.store, this.devices, this.broker, log);
-    this.commands.register(allCommands(this.broker, { queue: this.queue, queueDevices: this.queueDevices, payments: this.payments, requests: this.requests.service }));
+    this.commands.register(allCommands(this.broker, { queue: this.queue, queueDevices: this.queueDevices, visits: this.visits, payments: this.payments, requests: this.requests.service }));
     this.state = new StatePublisher(this.broker, () => this.snapshot(), partLogger(log, 'state'));
     const deviceState = new DeviceStatePublisher(this.broker, this.devices.parts, partLogger(log, 'devices'));
     this.sync = buildSync(config, this.store, this.clock, this.broker, this.devices, log);
     // Devices start after the broker (they publish) and stop before it.
-    // The queue restores its day after the broker is up, so the restored state is published
+    // The queue (and the visits) restore their day after the broker is up, so the restored state is published
     // (retained) at once; a command arriving in between sees the model a replay would give.
     // The pages start after the queue restored its day, so the first picture is the real one.
     // Payments start after the terminal and the printers (interrupted payments are settled with the terminal) and stop before them.
     // Requests load their HMAC key before the broker takes commands; the SMS sender starts after the modem.
     // The control socket starts last (its status shows every part) and stops first.
     this.control = config.control?.enabled ? new ControlServer(config.control, controlRoutes(this), partLogger(log, 'control')) : null;
-    this.order = [this.store, this.settings, this.requests.service, this.broker, this.queue, ...(this.web ? [this.web] : []), ...this.devices.parts, this.queueDevices, this.payments, ...requestParts(this.requests), deviceState, this.sync, this.state, ...(this.control ? [this.control] : [])];
+    this.order = [this.store, this.settings, this.requests.service, this.broker, this.queue, this.visits, ...(this.web ? [this.web] : []), ...this.devices.parts, this.queueDevices, this.payments, ...requestParts(this.requests), deviceState, this.sync, this.state, ...(this.control ? [this.control] : [])];
   }
 
   async start(): Promise<void> {

@@ -13,6 +13,7 @@ import { ALL_EVENTS } from './commands/index.js';
 import { API_ERROR_CODES } from './errors.js';
 import type { EventDefinition } from './event.js';
 import { DeviceState, GatewayState, GnssStateSchema, ModemStateSchema } from './state-schemas.js';
+import { VisitStateSchema } from '../services/visits/state.js';
 import { toYaml } from './yaml.js';
 
 type Json = Record<string, unknown>;
@@ -96,6 +97,7 @@ const STATES: StateChannel[] = [
   { id: 'state.gateway', address: 'vim/state/gateway', schema: GatewayState, summary: "The gateway's health", qos: 1 },
   { id: 'state.gnss', address: 'vim/state/gnss', schema: GnssStateSchema, summary: 'Position and GNSS fix', qos: 0 },
   { id: 'state.modem', address: 'vim/state/modem', schema: ModemStateSchema, summary: 'The LTE modem', qos: 0 },
+  { id: 'state.visit', address: 'vim/state/visit', schema: VisitStateSchema, summary: "Stop visits and today's plan", qos: 1 },
   {
     id: 'state.device',
     address: 'vim/state/device/{name}',

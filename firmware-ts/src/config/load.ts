@@ -7,6 +7,7 @@ import { compile, type FieldError } from '../schema/validator.js';
 import { parseTransportUri, TransportUriError } from '../transport/uri.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { queueConfigErrors } from '../services/queue/options.js';
+import { visitsConfigErrors } from '../services/visits/options.js';
 import { requestsConfigErrors } from '../services/requests/options.js';
 import { paymentsConfigErrors } from '../services/payments/options.js';
 import { resolveSyncPaths, syncConfigErrors } from '../sync/options.js';
@@ -124,6 +125,11 @@ function checkRequests(cfg: Config): FieldError[] {
   return errors;
 }
 
+/** The default day plan's cross-field rules (unique stop ids, windows from before to). */
+function checkVisits(cfg: Config): FieldError[] {
+  return visitsConfigErrors(cfg.visits);
+}
+
 export function parseConfig(text: string, file: string | null, env: NodeJS.ProcessEnv = {}): ConfigResult {
   let doc: unknown;
   try {
@@ -137,7 +143,7 @@ export function parseConfig(text: string, file: string | null, env: NodeJS.Proce
   const envErrors = applyEnvOverrides(doc as Record<string, unknown>, env);
   const r = validator.check(doc);
   if (!r.ok || envErrors.length) return { ok: false, file, errors: [...envErrors, ...(r.ok ? [] : r.errors)] };
-  const crossErrors = [...checkDevicePorts(r.value), ...checkQueue(r.value), ...checkRequests(r.value), ...syncConfigErrors(r.value.sync), ...checkPayments(r.value)];
+  const crossErrors = [...checkDevicePorts(r.value), ...checkQueue(r.value), ...checkVisits(r.value), ...checkRequests(r.value), ...syncConfigErrors(r.value.sync), ...checkPayments(r.value)];
   if (crossErrors.length) return { ok: false, file, errors: crossErrors };
   return { ok: true, file, config: resolvePaths(r.value, file ? dirname(resolve(file)) : process.cwd()) };
 }

@@ -8,6 +8,7 @@ import { GpioOptionsSchema } from '../drivers/gpio/options.js';
 import { PrinterConfigSchema } from '../drivers/printer/options.js';
 import { TerminalConfigSchema } from '../drivers/terminal/options.js';
 import { QueueOptionsSchema } from '../services/queue/options.js';
+import { VisitsOptionsSchema } from '../services/visits/options.js';
 import { RequestsOptionsSchema } from '../services/requests/options.js';
 import { PaymentsOptionsSchema } from '../services/payments/options.js';
 import { SyncOptionsSchema } from '../sync/options.js';
@@ -154,6 +155,7 @@ export const ConfigSchema = Strict(
       { default: {} },
     ),
     queue: QueueOptionsSchema,
+    visits: VisitsOptionsSchema,
     requests: RequestsOptionsSchema,
     payments: PaymentsOptionsSchema,
     sync: SyncOptionsSchema,
