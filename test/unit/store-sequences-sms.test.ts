@@ -1,6 +1,9 @@
 // Named sequences and the SMS outbox (migration 4) on a real SQLite file: a number advances
 // only with the transaction that uses it, and a queued SMS survives a reopen.
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { payloadHash } from '../../firmware-ts/src/store/idempotency.js';
 import type { Store } from '../../firmware-ts/src/store/store.js';
 import { openTestStore } from '../helpers/store.js';
 import { cleanupTempDirs, tempDir } from '../helpers/tmp.js';
@@ -61,5 +64,26 @@ describe('sms outbox', () => {
     expect(s2.read((tx) => tx.sms.get('b'))).toMatchObject({ attempts: 2, failedAt: '2026-11-29T09:04:00Z' });
     expect(s2.read((tx) => tx.sms.pendingCount())).toBe(0);
     expect(s2.read((tx) => tx.sms.get('a'))).toMatchObject({ sentAt: '2026-11-29T09:01:00Z', attempts: 1 });
+  });
+});
+
+describe('command payload hashes (KVKK)', () => {
+  it('are stored keyed with a per-installation secret, match on retry, and survive a reopen', async () => {
+    const dir = tempDir();
+    const s = await open(dir);
+    const hash = payloadHash('vim/cmd/requests/create', { id: 'x', tckn: '10000000146' });
+    await s.transact((tx) => tx.idempotency.remember('x', 'ayse', 'vim/cmd/requests/create', hash, { ok: true }));
+    const key = join(dir, 'journal.sqlite.key');
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    expect(readFileSync(key)).toHaveLength(32);
+    // The plain SHA-256 of the payload is not what the table holds.
+    const raw = readFileSync(join(dir, 'journal.sqlite')).toString('latin1') + readFileSync(join(dir, 'journal.sqlite-wal')).toString('latin1');
+    expect(raw).not.toContain(hash);
+    expect(s.read((tx) => tx.idempotency.lookup('x', 'ayse', hash)).kind).toBe('replay');
+    expect(s.read((tx) => tx.idempotency.lookup('x', 'ayse', payloadHash('vim/cmd/requests/create', { id: 'x', tckn: '10000000078' }))).kind).toBe('conflict');
+    await s.stop();
+    stores.pop();
+    const s2 = await open(dir);
+    expect(s2.read((tx) => tx.idempotency.lookup('x', 'ayse', hash)).kind).toBe('replay');
   });
 });

@@ -1,7 +1,7 @@
 // Command idempotency (DESIGN.md non-negotiable 2): a command id maps to the first
 // answer. A retry with the same payload gets that answer again; the same id with a
 // different payload is a CONFLICT. This is the only place ids are checked.
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 
@@ -33,7 +33,16 @@ export class IdempotencyTable {
   private readonly putStmt: Statement;
   private readonly pruneStmt: Statement;
 
-  constructor(db: Db) {
+  /**
+   * `key`: a per-installation secret. Payloads carry personal data of little entropy (a TC
+   * Kimlik No has ~10^9 valid values), so a plain SHA-256 of a payload in the commands table
+   * could be reversed by trying them all (KVKK, DESIGN.md non-negotiable 6); what is stored
+   * is HMAC(key, hash) instead. Without a key (tests) the hash is stored as it is.
+   */
+  constructor(
+    db: Db,
+    private readonly key: Buffer | null = null,
+  ) {
     this.getStmt = db.prepare('SELECT actor, topic, payload_hash, answer FROM commands WHERE id = ?');
     this.putStmt = db.prepare(
       'INSERT INTO commands (id, actor, topic, payload_hash, answer, created_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -45,12 +54,22 @@ export class IdempotencyTable {
     const row = this.getStmt.get(id) as { actor: string; topic: string; payload_hash: string; answer: string } | undefined;
     if (!row) return { kind: 'new' };
     // Another user reusing an id is a conflict too: ids are not shared across users.
-    if (row.payload_hash !== hash || row.actor !== actor) return { kind: 'conflict', firstTopic: row.topic };
+    if (!this.sameHash(row.payload_hash, hash) || row.actor !== actor) return { kind: 'conflict', firstTopic: row.topic };
     return { kind: 'replay', answer: JSON.parse(row.answer) as unknown };
   }
 
   remember(id: string, actor: string, topic: string, hash: string, answer: unknown): void {
-    this.putStmt.run(id, actor, topic, hash, JSON.stringify(answer), new Date().toISOString());
+    this.putStmt.run(id, actor, topic, this.sealed(hash), JSON.stringify(answer), new Date().toISOString());
+  }
+
+  private sealed(hash: string): string {
+    return this.key ? `h1:${createHmac('sha256', this.key).update(hash).digest('base64url')}` : hash;
+  }
+
+  /** A row written before the key existed (an upgrade) holds the plain hash; it still matches. */
+  private sameHash(stored: string, hash: string): boolean {
+    const want = stored.startsWith('h1:') ? this.sealed(hash) : hash;
+    return want.length === stored.length && timingSafeEqual(Buffer.from(want), Buffer.from(stored));
   }
 
   /** Forgets command ids older than the retention; returns how many went. */

@@ -13,6 +13,7 @@ import { Outbox } from './outbox.js';
 import type { OutboxPolicy } from './outbox-pressure.js';
 import { PrintJobsTable } from './print-jobs-table.js';
 import { Sequences } from './sequences.js';
+import { loadOrCreateKey } from './secret-key.js';
 import { SmsOutboxTable } from './sms-outbox-table.js';
 
 export interface StoreOptions {
@@ -109,7 +110,7 @@ export class Store implements Part {
     this.parts = {
       journal: new Journal(db, this.opts.vehicle, this.clock, outbox),
       outbox,
-      idempotency: new IdempotencyTable(db),
+      idempotency: new IdempotencyTable(db, this.commandKey()),
       printJobs: new PrintJobsTable(db),
       sequences: new Sequences(db),
       sms: new SmsOutboxTable(db),
@@ -209,6 +210,16 @@ export class Store implements Part {
   /** Test and chaos hook: caps the file size so the next write fails with SQLITE_FULL. */
   limitPages(maxPages: number): void {
     this.db?.pragma(`max_page_count = ${Math.floor(maxPages)}`);
+  }
+
+  /** The keyed-hash secret; on a disk where it cannot be written, plain hashes (logged) rather than no journal. */
+  private commandKey(): Buffer | null {
+    try {
+      return loadOrCreateKey(`${this.path}.key`);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'no command-hash key; command payload hashes are stored unkeyed');
+      return null;
+    }
   }
 
   private onWriteFailure(e: unknown): void {
