@@ -1,7 +1,7 @@
 // Binding the control socket safely: a stale socket from a killed gateway is
 // removed, a live one (another gateway) or a non-socket file at the path is never
 // touched, and the socket gets mode 0660 and its group before anyone relies on it.
-import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { connect, type Server } from 'node:net';
 import { dirname } from 'node:path';
 import { MAX_SOCKET_PATH_BYTES } from './constants.js';
@@ -73,5 +73,7 @@ export async function listenUnix(server: Server, path: string, group: string | u
   // The socket is born with 0777 & ~umask (0750 under the unit's UMask=0027): narrower, never
   // wider, than 0660, so setting the mode after bind opens no window for strangers.
   chmodSync(path, SOCKET_MODE);
-  if (gid !== null) chownSync(path, -1, gid);
+  // Under systemd the gateway's primary group is usually the socket's group already; chown only
+  // when it is another group the gateway belongs to.
+  if (gid !== null && statSync(path).gid !== gid) chownSync(path, -1, gid);
 }
