@@ -28,7 +28,7 @@ async function enqueue(id: string, to = '+905321234567'): Promise<void> {
   await store.transact((tx) => tx.sms.enqueue({ id, to, text: `Takip no: ${id}`, ref: `VIM-X-${id}`, createdAt: new Date().toISOString() }));
 }
 
-async function until(pred: () => boolean, what: string, ms = 15_000): Promise<void> {
+async function until(pred: () => boolean, what: string, ms = 25_000): Promise<void> {
   const end = Date.now() + ms;
   while (!pred()) {
     if (Date.now() > end) throw new Error(`timed out: ${what}`);
@@ -66,7 +66,8 @@ afterEach(async () => {
   await store.stop();
 });
 
-describe('SMS sender', () => {
+// Each step commits through the real group commit (an fsync): a loaded CI machine needs time.
+describe('SMS sender', { timeout: 30_000 }, () => {
   it('sends queued messages in order and marks them sent', async () => {
     await enqueue('a');
     await enqueue('b');
