@@ -92,7 +92,7 @@ export class Gateway {
       shutdown: () => (opts.onShutdownRequest ?? (() => log.warn('ignition off: shutdown requested, but nothing handles it')))('ignition off'),
     });
     this.queueDevices = this.buildQueueDevices(log);
-    this.requests = buildRequests(config, this.store, this.devices, this.clock, log);
+    this.requests = buildRequests(config, this.store, this.devices, this.clock, log, this.visits);
     this.payments = buildPayments(config, this.store, this.devices, this.broker, log);
     this.commands.register(allCommands(this.broker, { queue: this.queue, queueDevices: this.queueDevices, visits: this.visits, payments: this.payments, requests: this.requests.service }));
     this.state = new StatePublisher(this.broker, () => this.snapshot(), partLogger(log, 'state'));
