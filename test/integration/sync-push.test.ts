@@ -5,6 +5,8 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../firmware-ts/src/gateway.js';
+import { compile } from '../../firmware-ts/src/schema/validator.js';
+import { SyncStateSchema } from '../../firmware-ts/src/sync/state-schema.js';
 import { HqCollector } from '../../scripts/hq-collector.js';
 import { startGateway } from '../helpers/gateway-inproc.js';
 import { TestMosquitto } from '../helpers/mosquitto.js';
@@ -63,6 +65,9 @@ describe('sync push to mosquitto', () => {
     expect(s.bytesSentToday).toBeGreaterThan(0);
     expect(s.lastSuccessAt).not.toBeNull();
     expect(gw.sync.health().state).toBe('ok');
+    // What is published is what docs/asyncapi.yaml says.
+    const check = compile(SyncStateSchema).check(JSON.parse(JSON.stringify(s)));
+    expect(check.ok ? [] : check.errors).toEqual([]);
   });
 
   it('resends what was not acknowledged after mosquitto stops and starts again mid-stream', async () => {

@@ -95,6 +95,7 @@ describe('outbox budgets under pressure', () => {
     expect(ev[0]).toMatchObject({ class: 'track', fromCseq: 1, fromSeq: 1 });
     expect(ev.reduce((n, e) => n + e.count, 0)).toBe(60 - left.length);
     expect(s.journal.get(1)).toBeUndefined(); // evicted from the journal too: the disk space is what matters
+    expect(s.outbox.backlog(null).track).toMatchObject({ count: left.length, oldest: { seq: left[0] } });
     await s.stop();
   });
 
@@ -155,6 +156,7 @@ describe('retention and the KVKK purge', () => {
     expect(await s.transact(() => r.compact(new Date('2026-01-09T00:00:00Z'), 7 * 86_400_000, 100))).toBe(6);
     expect(seqs(s, 'queue')).toEqual([7, 8, 9, 10]);
     expect(s.outbox.usage().queue.count).toBe(4);
+    expect(s.outbox.backlog('push').queue).toMatchObject({ count: 4, bytes: s.outbox.usage().queue.bytes, oldest: { seq: 7 } });
     // The cursor still says where the acknowledged prefix ends; numbering goes on.
     expect(s.outbox.cursor('push', 'queue').acked).toBe(6);
     const rec = await append(s, 'queue', 11, 50);

@@ -2,24 +2,27 @@
 // holds it, gzip only when it pays, and a malformed batch is a clear WireError.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { uuidv7 } from '../../firmware-ts/src/platform/ids.js';
 import type { OutboxRow } from '../../firmware-ts/src/store/outbox.js';
 import { decodeBatch, encodeBatch, WireError } from '../../firmware-ts/src/sync/wire.js';
 
 function track(i: number): OutboxRow {
+  const at = Date.UTC(2026, 10, 28, 9, 0, 0) + i * 30_013;
   return {
     seq: 100 + i * 3,
     cseq: 40 + i,
-    id: `0190f3a2-${String(1000 + i).padStart(4, '0')}-7abc-8def-${String(i).padStart(12, '0')}`,
+    // As journal.ts makes them (time prefix = createdAt), except every 50th, which must survive too.
+    id: i % 50 === 7 ? `0190f3a2-${String(1000 + i).padStart(4, '0')}-7abc-8def-${String(i).padStart(12, '0')}` : uuidv7(at),
     vehicle: 'VIM-01',
     type: 'gnss.track',
     class: 'track',
-    createdAt: new Date(Date.UTC(2026, 10, 28, 9, 0, 0) + i * 30_013).toISOString(),
+    createdAt: new Date(at).toISOString(),
     clock: i % 7 === 0 ? 'unsynced' : 'gnss',
     monoMs: 123_456.789 + i * 30_013.125,
     bootId: 'b0a7e6c4-1111-2222-3333-444455556666',
     commandId: null,
     actor: null,
-    payload: JSON.stringify({ time: '2026-11-28T09:00:00.000Z', mode: '3d', lat: 40.0776123 + i * 1e-4, lon: 29.5133456 - i * 1e-4, altMSL: 231.4, speed: 8.25, track: 91.3, hdop: 0.9, satellitesUsed: 9 }),
+    payload: JSON.stringify({ time: '2026-11-28T09:00:00.000Z', mode: '3d', lat: Math.round((40.0776123 + i * 1e-4) * 1e7) / 1e7, lon: 29.5133456 - i * 1e-4, altMSL: 231.4, speed: 8.25, track: 91.3, hdop: 0.9, satellitesUsed: i % 9 === 0 ? null : 9 }),
   };
 }
 

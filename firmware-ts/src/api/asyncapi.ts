@@ -14,6 +14,7 @@ import { API_ERROR_CODES } from './errors.js';
 import type { EventDefinition } from './event.js';
 import { DeviceState, GatewayState, GnssStateSchema, ModemStateSchema } from './state-schemas.js';
 import { VisitStateSchema } from '../services/visits/state.js';
+import { SyncStateSchema } from '../sync/state-schema.js';
 import { toYaml } from './yaml.js';
 
 type Json = Record<string, unknown>;
@@ -98,6 +99,7 @@ const STATES: StateChannel[] = [
   { id: 'state.gnss', address: 'vim/state/gnss', schema: GnssStateSchema, summary: 'Position and GNSS fix', qos: 0 },
   { id: 'state.modem', address: 'vim/state/modem', schema: ModemStateSchema, summary: 'The LTE modem', qos: 0 },
   { id: 'state.visit', address: 'vim/state/visit', schema: VisitStateSchema, summary: "Stop visits and today's plan", qos: 1 },
+  { id: 'state.sync', address: 'vim/state/sync', schema: SyncStateSchema, summary: 'Store-and-forward to HQ: backlog, link, STORE_FULL alarm', qos: 1 },
   {
     id: 'state.device',
     address: 'vim/state/device/{name}',

@@ -56,6 +56,9 @@ const SELECT_ROW = `SELECT o.seq, o.cseq, j.id, j.vehicle, j.type, j.class, j.cr
   j.mono_ms AS monoMs, j.boot_id AS bootId, j.command_id AS commandId, j.actor, j.payload
   FROM outbox o JOIN journal j ON j.seq = o.seq`;
 
+/** Up to this many records a backlog's bytes are summed; beyond, estimated from the class average. */
+const BACKLOG_EXACT = 20_000;
+
 /** A class's acknowledgement mark moves forward in place for this long before a new one starts. */
 const ACK_MARK_SPAN_MS = 10 * 60_000;
 
@@ -87,9 +90,13 @@ export class Outbox {
       batch: db.prepare(`${SELECT_ROW} WHERE o.class = ? AND o.seq > ? ORDER BY o.seq LIMIT ?`),
       after: db.prepare(`${SELECT_ROW} WHERE o.seq > ? AND o.seq <= ? ORDER BY o.seq LIMIT ?`),
       afterIn: db.prepare(`${SELECT_ROW} WHERE o.seq > ? AND o.seq <= ? AND o.class IN (SELECT value FROM json_each(?)) ORDER BY o.seq LIMIT ?`),
+      afterRaw: db.prepare(`${SELECT_ROW} WHERE o.seq > ? AND o.seq <= ? ORDER BY o.seq LIMIT ?`).raw(true),
+      afterInRaw: db.prepare(`${SELECT_ROW} WHERE o.seq > ? AND o.seq <= ? AND o.class IN (SELECT value FROM json_each(?)) ORDER BY o.seq LIMIT ?`).raw(true),
       nth: db.prepare('SELECT seq FROM outbox WHERE seq > ? ORDER BY seq LIMIT 1 OFFSET ?'),
       nthIn: db.prepare('SELECT seq FROM outbox WHERE seq > ? AND class IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT 1 OFFSET ?'),
-      backlog: db.prepare('SELECT count(*) AS n, coalesce(sum(bytes), 0) AS bytes, min(seq) AS first FROM outbox WHERE class = ? AND seq > ?'),
+      firstAfter: db.prepare('SELECT seq, cseq FROM outbox WHERE class = ? AND seq > ? ORDER BY seq LIMIT 1'),
+      lastOf: db.prepare('SELECT cseq FROM outbox WHERE class = ? ORDER BY seq DESC LIMIT 1'),
+      bytesAfter: db.prepare('SELECT coalesce(sum(bytes), 0) AS bytes FROM outbox WHERE class = ? AND seq > ?'),
       oldest: db.prepare('SELECT seq, created_at AS createdAt, clock, mono_ms AS monoMs, boot_id AS bootId FROM journal WHERE seq = ?'),
       usage: db.prepare('SELECT class, count, bytes, last_cseq AS cseq FROM outbox_classes'),
       lastSeq: db.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'journal'), 0) AS seq"),
@@ -144,6 +151,16 @@ export class Outbox {
   page(afterSeq: number, uptoSeq: number, classes: readonly RecordClass[] | null, limit: number): OutboxRow[] {
     if (classes === null) return this.s.after!.all(afterSeq, uptoSeq, limit) as OutboxRow[];
     return this.s.afterIn!.all(afterSeq, uptoSeq, JSON.stringify(classes), limit) as OutboxRow[];
+  }
+
+  /**
+   * The same rows as page(), as arrays in OutboxRow's field order (seq, cseq, id, vehicle,
+   * type, class, createdAt, clock, monoMs, bootId, commandId, actor, payload): the pull API
+   * formats them straight to NDJSON without building an object per row.
+   */
+  pageRaw(afterSeq: number, uptoSeq: number, classes: readonly RecordClass[] | null, limit: number): unknown[][] {
+    if (classes === null) return this.s.afterRaw!.all(afterSeq, uptoSeq, limit) as unknown[][];
+    return this.s.afterInRaw!.all(afterSeq, uptoSeq, JSON.stringify(classes), limit) as unknown[][];
   }
 
   /** The seq of the n-th record (1-based) of the given classes after `afterSeq`, null when there are fewer. */
@@ -214,17 +231,33 @@ export class Outbox {
     this.markStarted.set(cls, now.getTime());
   }
 
-  /** What `consumer` has not acknowledged yet, per class; null: what HQ has through no consumer. */
+  /**
+   * What `consumer` has not acknowledged yet, per class; null: what HQ has through no
+   * consumer. Cheap at any size (it runs every second for vim/state/sync): the rows a class
+   * still holds always form one run of cseq (eviction and compaction only ever take its
+   * oldest rows), so the count is a difference of two cseqs found through the index. The
+   * bytes are summed exactly up to BACKLOG_EXACT records and estimated from the class's
+   * average beyond.
+   */
   backlog(consumer: string | null): Record<RecordClass, ClassBacklog> {
     const out = {} as Record<RecordClass, ClassBacklog>;
+    const usage = this.usage();
     for (const c of RECORD_CLASSES) {
       const acked = consumer === null ? this.ackedAny(c) : this.cursor(consumer, c).acked;
-      const r = this.s.backlog!.get(c, acked) as { n: number; bytes: number; first: number | null };
-      const oldest = r.first === null ? null : ((this.s.oldest!.get(r.first) as ClassBacklog['oldest']) ?? null);
-      out[c] = { count: r.n, bytes: r.bytes, oldest };
+      const first = this.s.firstAfter!.get(c, acked) as { seq: number; cseq: number } | undefined;
+      const last = first && (this.s.lastOf!.get(c) as { cseq: number });
+      if (!first || !last) {
+        out[c] = { count: 0, bytes: 0, oldest: null };
+        continue;
+      }
+      const count = Math.min(last.cseq - first.cseq + 1, usage[c].count);
+      const bytes =
+        count <= BACKLOG_EXACT ? (this.s.bytesAfter!.get(c, acked) as { bytes: number }).bytes : Math.round((usage[c].bytes / Math.max(1, usage[c].count)) * count);
+      out[c] = { count, bytes, oldest: (this.s.oldest!.get(first.seq) as ClassBacklog['oldest']) ?? null };
     }
     return out;
   }
+
 
   /** Rows and payload bytes still in the outbox per class, and the last cseq given out. */
   usage(): Record<RecordClass, { count: number; bytes: number; lastCseq: number }> {

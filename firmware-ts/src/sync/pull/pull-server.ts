@@ -6,7 +6,6 @@
 // A response covers exactly (after, X-Sync-Up-To]; that range is recorded as served
 // (durably) before the first byte goes, so an ack of it is accepted even after a
 // restart, and an ack of anything never served is refused.
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
@@ -31,9 +30,14 @@ export interface PullDeps {
 
 /** One NDJSON line: the record with its payload spliced in as stored (no re-serialization). */
 export function ndjsonLine(r: OutboxRow): string {
-  const { payload, ...meta } = r;
-  const head = JSON.stringify(meta);
-  return `${head.slice(0, -1)},"payload":${payload}}\n`;
+  return ndjsonRaw([r.seq, r.cseq, r.id, r.vehicle, r.type, r.class, r.createdAt, r.clock, r.monoMs, r.bootId, r.commandId, r.actor, r.payload]);
+}
+
+const str = (v: unknown) => (v === null ? 'null' : JSON.stringify(v));
+
+/** The same line from a raw row (Outbox.pageRaw's field order), without an object per row. */
+export function ndjsonRaw(r: unknown[]): string {
+  return `{"seq":${r[0] as number},"cseq":${r[1] as number},"id":${str(r[2])},"vehicle":${str(r[3])},"type":${str(r[4])},"class":${str(r[5])},"createdAt":${str(r[6])},"clock":${str(r[7])},"monoMs":${str(r[8])},"bootId":${str(r[9])},"commandId":${str(r[10])},"actor":${str(r[11])},"payload":${r[12] as string}}\n`;
 }
 
 export class PullServer {
@@ -158,12 +162,12 @@ export class PullServer {
     });
     let cursor = after;
     while (cursor < upTo && !res.destroyed) {
-      const rows = outbox.page(cursor, upTo, classes, PAGE);
+      const rows = outbox.pageRaw(cursor, upTo, classes, PAGE);
       if (rows.length === 0) break;
-      cursor = rows[rows.length - 1]!.seq;
+      cursor = rows[rows.length - 1]![0] as number;
       let chunk = '';
-      for (const r of rows) chunk += ndjsonLine(r);
-      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      for (const r of rows) chunk += ndjsonRaw(r);
+      if (!res.write(chunk)) await drainedOrClosed(res);
     }
     res.end();
   }
@@ -206,6 +210,19 @@ export class PullServer {
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(JSON.stringify(body));
   }
+}
+
+/** Waits for the socket to take more, or to go away; leaves no listener behind either way. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

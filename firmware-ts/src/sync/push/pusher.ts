@@ -79,6 +79,8 @@ export class Pusher {
   private readonly inflight = {} as Record<RecordClass, InFlight[]>;
   private durableSeq = 0;
   private barrier = false;
+  /** Average row size per class in the last batch, to read about a batch's worth of rows. */
+  private readonly rowBytes: Partial<Record<RecordClass, number>> = {};
   /** Why the current attempt failed, if it did (the error event comes before the close). */
   private attemptFailure: PushFailure | null = null;
 
@@ -272,15 +274,19 @@ export class Pusher {
 
   /** The next rows of a class: durable ones only, at most batchRecords and about batchBytes. */
   private takeRows(c: RecordClass): OutboxRow[] {
-    const rows = this.d.store.outbox.batch(c, this.sentUpTo[c], this.o.batchRecords);
+    // Read about as many rows as the byte limit will let through, not batchRecords every time.
+    const guess = Math.ceil(this.o.batchBytes / (this.rowBytes[c] ?? ROW_META_BYTES)) + 8;
+    const rows = this.d.store.outbox.batch(c, this.sentUpTo[c], Math.min(this.o.batchRecords, guess));
     let bytes = 0;
     let n = 0;
     for (const r of rows) {
       if (r.seq > this.durableSeq) break;
-      bytes += r.payload.length + ROW_META_BYTES;
-      if (n > 0 && bytes > this.o.batchBytes) break;
+      const size = r.payload.length + ROW_META_BYTES;
+      if (n > 0 && bytes + size > this.o.batchBytes) break;
+      bytes += size;
       n++;
     }
+    if (n > 0) this.rowBytes[c] = bytes / n;
     return n === rows.length ? rows : rows.slice(0, n);
   }
 
