@@ -22,7 +22,8 @@ describe('chaos: disk full, retries and the alarm', () => {
   it(`on a full disk${mount.ok ? '' : ' (needs mount -t tmpfs: not permitted here)'}, a retry of an ACKNOWLEDGED command that shares a group commit with a new command still gets its first answer`, async () => {
     if (!mount.ok) throw new Error(`this reproduction needs a genuinely full filesystem (COMMIT-time ENOSPC); mount -t tmpfs failed: ${mount.reason}`);
     const mnt = mountTmpfs(cleanups);
-    const files = await writeGatewayFiles({ dir: join(mnt, '..'), dataDir: join(mnt, 'data'), staffLimits: limits });
+    // Free-disk floor off (see disk-full.test.ts): this test is about the real ENOSPC.
+    const files = await writeGatewayFiles({ dir: join(mnt, '..'), dataDir: join(mnt, 'data'), staffLimits: limits, extra: { sync: { outbox: { freeFloorBytes: 0 } } } });
     const { gw } = await startGateway(files, cleanups);
     const id = randomUUID();
     const first = await exec(gw, id, 'acknowledged before the disk filled');

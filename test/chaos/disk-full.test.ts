@@ -31,7 +31,10 @@ describe('chaos: disk full', () => {
   if (mount.ok) {
     it(`a genuinely full disk (${TMPFS_SIZE} tmpfs filled to ENOSPC): STORE_FULL answers, alarm, reads work, nothing half-written, recovery`, async () => {
       const mnt = mountTmpfs(cleanups);
-      const files = await writeGatewayFiles({ dir: join(mnt, '..'), dataDir: join(mnt, 'data'), staffLimits: limits });
+      // The outbox keeps a floor of free disk (sync.outbox.freeFloorBytes, 256 MiB by default) and
+      // refuses before reaching it; on a 2 MiB disk that floor would refuse everything at once, so it
+      // is set to 0 here to reach the real ENOSPC this test is about (the floor has its own tests).
+      const files = await writeGatewayFiles({ dir: join(mnt, '..'), dataDir: join(mnt, 'data'), staffLimits: limits, extra: { sync: { outbox: { freeFloorBytes: 0 } } } });
       const filler = fileFiller(join(mnt, 'filler.bin'));
       // 2000-character commands on a 2 MiB disk: far fewer than this fit in space SQLite already had.
       await runScenario({ files, filler, maxOkAfterFill: 500 }, cleanups);
