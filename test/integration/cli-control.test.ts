@@ -13,12 +13,13 @@ import { vimgw } from '../helpers/vimgw-cli.js';
 let gw: Gateway;
 let sock: string;
 let dir: string;
+let gwDir: string;
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => vimgw([...args, '--socket', sock], { env });
 
 beforeAll(async () => {
   dir = tempDir('vimgw-cc-');
   sock = join(dir, 'run', 'control.sock');
-  ({ gw } = await startGateway({
+  ({ gw, dir: gwDir } = await startGateway({
     control: { socket: sock },
     devices: {
       gnss: { port: 'sim://gnss' },
@@ -158,6 +159,19 @@ describe('vimgw against a running gateway', () => {
     expect(future.stdout.trim().split('\n')).toHaveLength(2);
     expect((await cli(['export'])).code).toBe(64);
     expect((await cli(['export', '--since', 'yesterday'])).code).toBe(64);
+  });
+
+  it('exports from the journal file when the gateway cannot be reached (or with --offline)', async () => {
+    const config = join(gwDir, 'config.json');
+    for (const args of [['--offline'], ['--socket', join(dir, 'nothing.sock')]]) {
+      const r = await vimgw(['export', '--since', '1d', '--config', config, ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines[0]).toMatchObject({ format: 'vim-gateway-export', vehicle: 'VIM-IT' });
+      expect(lines[lines.length - 1]).toMatchObject({ end: true, records: lines.length - 2 });
+      expect(lines.length).toBeGreaterThan(2);
+      expect(r.stderr).toMatch(/records since .* exported from .*journal\.sqlite/);
+    }
   });
 
   it('logs: journalctl lines made readable, filtered by part', async () => {

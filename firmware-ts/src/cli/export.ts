@@ -4,7 +4,7 @@
 import { createInterface } from 'node:readline';
 import type { ExportEnd, ExportHeader } from '../control/export.js';
 import type { CliContext } from './context.js';
-import { ControlReplyError } from './control-client.js';
+import { ControlReplyError, DaemonUnreachable } from './control-client.js';
 import { color, EXIT, UsageError } from './output.js';
 import { Progress } from './table.js';
 
@@ -22,7 +22,20 @@ export function parseSince(v: string | undefined, now = Date.now()): Date {
 export async function exportCommand(ctx: CliContext): Promise<number> {
   const since = parseSince(ctx.values.since);
   if (process.stdout.isTTY) throw new UsageError('export writes the bundle to stdout; redirect it to a file: vimgw export --since 2025-03-01 > /media/usb/vim-export.ndjson');
-  const res = await ctx.client().open('GET', `/v1/export?since=${encodeURIComponent(since.toISOString())}`);
+  let res;
+  try {
+    if (ctx.values.offline) throw new DaemonUnreachable(ctx.client().socket, '--offline');
+    res = await ctx.client().open('GET', `/v1/export?since=${encodeURIComponent(since.toISOString())}`);
+  } catch (e) {
+    if (!(e instanceof DaemonUnreachable)) throw e;
+    // A van whose gateway will not start still has its journal: read it directly.
+    const progress = new Progress('exporting (journal file)');
+    if (!ctx.values.offline) process.stderr.write(`${e.message}\nreading the journal file directly instead\n`);
+    const r = await (await import('./export-offline.js')).exportOffline(ctx.values.config, since, (n) => progress.update(n, null, ' lines'));
+    progress.done();
+    if (r.code === EXIT.ok) process.stderr.write(`${r.records} records since ${since.toISOString()} exported from ${r.file}\n`);
+    return r.code;
+  }
   if ((res.statusCode ?? 500) >= 400) {
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);

@@ -93,11 +93,12 @@ example:
   shrinking for 15 s, or --wait (default 60) runs out.
 example:
   vimgw sync now --wait 300`,
-  export: `usage: vimgw export --since DATE > FILE
+  export: `usage: vimgw export --since DATE [--offline] [--config FILE] > FILE
   Every record from the first one created at or after DATE, as NDJSON (a header line, the
   records, an end line), for HQ to import when the modem is dead. DATE: YYYY-MM-DD (a day in
-  Istanbul time), an ISO time, or 7d / 12h back from now. The file holds personal data: keep the
-  stick safe and delete the file once HQ has imported it.
+  Istanbul time), an ISO time, or 7d / 12h back from now. When the gateway is not running (or
+  with --offline) the journal file named by the config is read directly. The file holds personal
+  data: keep the stick safe and delete the file once HQ has imported it.
 example:
   vimgw export --since 2025-03-01 > /media/usb/VIM-01-2025-03-01.ndjson`,
   logs: `usage: vimgw logs [--part PART] [-f] [-n N] [--since TIME] [--json]

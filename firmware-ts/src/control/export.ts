@@ -64,20 +64,43 @@ export function exportHeader(vehicle: string, since: Date, fromSeq: number | nul
   return { format: EXPORT_FORMAT, version: 1, vehicle, since: since.toISOString(), fromSeq, toSeq, createdAt: new Date().toISOString(), gateway: VERSION };
 }
 
-function write(res: ServerResponse, text: string): Promise<void> {
-  if (res.write(text)) return Promise.resolve();
+/**
+ * The bundle as text chunks: the header, a chunk per page of records, the end line.
+ * One generator for both routes: the control API streams it, and `vimgw export
+ * --offline` writes it straight from the journal file when the gateway is down.
+ */
+export function* exportChunks(j: Journal, vehicle: string, since: Date): Generator<string> {
+  const toSeq = j.stats().lastSeq;
+  const fromSeq = firstSeqSince(j, since);
+  yield `${JSON.stringify(exportHeader(vehicle, since, fromSeq, toSeq))}\n`;
+  let records = 0;
+  let lastSeq: number | null = null;
+  if (fromSeq !== null) {
+    for (const page of exportPages(j, fromSeq, toSeq)) {
+      records += page.length;
+      lastSeq = page[page.length - 1]!.seq;
+      yield page.map((r) => JSON.stringify(r)).join('\n') + '\n';
+    }
+  }
+  const end: ExportEnd = { format: EXPORT_FORMAT, end: true, records, lastSeq };
+  yield `${JSON.stringify(end)}\n`;
+}
+
+/** Writes `text`, waiting for the stream to drain; rejects when it closes first. */
+export function writeDrained(out: NodeJS.WritableStream, text: string): Promise<void> {
+  if (out.write(text)) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const done = () => {
-      res.off('drain', done);
-      res.off('close', gone);
+      out.off('drain', done);
+      out.off('close', gone);
       resolve();
     };
     const gone = () => {
-      res.off('drain', done);
-      reject(new Error('client went away'));
+      out.off('drain', done);
+      reject(new Error('the reader went away'));
     };
-    res.once('drain', done);
-    res.once('close', gone);
+    out.once('drain', done);
+    out.once('close', gone);
   });
 }
 
@@ -86,23 +109,16 @@ function write(res: ServerResponse, text: string): Promise<void> {
  * loop and writes wait for the socket to drain, so a large export neither blocks the
  * gateway nor buffers the journal in memory.
  */
-export async function streamExport(res: ServerResponse, journal: () => Journal, vehicle: string, since: Date, signal: AbortSignal): Promise<void> {
-  const j = journal();
-  const toSeq = j.stats().lastSeq;
-  const fromSeq = firstSeqSince(j, since);
+export async function streamExport(res: ServerResponse, journal: Journal, vehicle: string, since: Date, signal: AbortSignal): Promise<void> {
+  const chunks = exportChunks(journal, vehicle, since);
   res.writeHead(200, { 'Content-Type': 'application/x-ndjson; charset=utf-8', 'Cache-Control': 'no-store' });
-  await write(res, `${JSON.stringify(exportHeader(vehicle, since, fromSeq, toSeq))}\n`);
-  let records = 0;
-  let lastSeq: number | null = null;
-  if (fromSeq !== null) {
-    for (const page of exportPages(j, fromSeq, toSeq)) {
-      if (signal.aborted) return;
-      records += page.length;
-      lastSeq = page[page.length - 1]!.seq;
-      await write(res, page.map((r) => JSON.stringify(r)).join('\n') + '\n');
-      await new Promise((r) => setImmediate(r));
+  for (const chunk of chunks) {
+    if (signal.aborted) {
+      chunks.return(undefined);
+      return;
     }
+    await writeDrained(res, chunk);
+    await new Promise((r) => setImmediate(r));
   }
-  const end: ExportEnd = { format: EXPORT_FORMAT, end: true, records, lastSeq };
-  res.end(`${JSON.stringify(end)}\n`);
+  res.end();
 }

@@ -48,7 +48,7 @@ export function controlRoutes(src: ControlSources): (route: string) => Handler |
       const since = parseSince(r.query);
       // Checked before the first byte: once streaming, an error can only cut the stream.
       const journal = fromStore(() => src.store.journal);
-      await streamExport(r.res, () => journal, src.config.vehicle.id, since, r.signal);
+      await streamExport(r.res, journal, src.config.vehicle.id, since, r.signal);
       return STREAMED;
     },
   };
