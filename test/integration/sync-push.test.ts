@@ -103,3 +103,15 @@ describe('sync push to mosquitto', () => {
     console.log(`random drops: ${proxy!.drops} drops, ${gw.sync.pusher!.totals.connects} connects, ${hq.stats.duplicates} duplicates at HQ, ${proxy!.bytesUp} bytes up for ${n} records`);
   });
 });
+
+describe('sync push over a slow, lossy link', () => {
+  it('delivers exactly once through 300 ms each way and stalls on 5 % of the segments', async () => {
+    const { hq, gw, proxy } = await setup({ proxy: true });
+    proxy!.delayMs = 150; // each way: a 300 ms round trip
+    proxy!.lossRate = 0.05;
+    const n = await writeMixed(gw.store, 3000);
+    await waitUntil('the outbox drains', () => pushBacklog(gw) === 0, 60_000, () => JSON.stringify(gw.sync.pusher!.totals));
+    await waitUntil('HQ has every record', () => hq.db.counts().records >= n, 20_000);
+    expectExactlyOnce(hq, journal(gw), VEHICLE);
+  });
+});

@@ -184,6 +184,19 @@ describe('retention and the KVKK purge', () => {
     ]);
     // A second run finds nothing new.
     expect(await s.transact(() => s.outbox.retention.purge(new Date('2026-02-15T00:00:00Z'), 30 * 86_400_000, rules, 100))).toBe(0);
+    // SMS sent that long ago lose their number and text; a pending one keeps them.
+    const w = new Database(s.path);
+    const sms = w.prepare('INSERT INTO sms_outbox (id, to_number, text, ref, created_at, sent_at) VALUES (?, ?, ?, ?, ?, ?)');
+    sms.run('s1', '+905551112233', 'Başvurunuz alındı', 'T-0', '2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z');
+    sms.run('s2', '+905551112244', 'Başvurunuz alındı', 'T-1', '2026-01-01T00:00:00Z', null);
+    w.close();
+    await s.transact(() => s.outbox.retention.purge(new Date('2026-02-15T00:00:00Z'), 30 * 86_400_000, rules, 100));
+    const r = new Database(s.path, { readonly: true });
+    expect(r.prepare('SELECT id, to_number AS n, text FROM sms_outbox ORDER BY id').all()).toEqual([
+      { id: 's1', n: '', text: '' },
+      { id: 's2', n: '+905551112244', text: 'Başvurunuz alındı' },
+    ]);
+    r.close();
     await s.stop();
   });
 

@@ -192,6 +192,9 @@ export class SyncPart implements Part {
       const why = s.push.phase === 'waiting-link' ? `waiting for a link (${s.push.link.via})` : (s.push.lastFailure?.message ?? s.push.phase);
       detail = `not connected to HQ: ${why}; ${behind} records waiting`;
       led = 'degraded';
+    } else if (!s.push && !s.pull) {
+      detail = `neither push nor pull is configured; ${behind} records kept for HQ`;
+      led = 'off';
     } else {
       detail = s.push ? `connected to ${s.push.broker}; ${behind} records waiting` : `push off; ${behind} records not yet pulled`;
       led = behind > 0 ? 'syncing' : 'ok';
