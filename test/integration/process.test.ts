@@ -66,7 +66,17 @@ describe('the gateway process', () => {
     child.stderr.on('data', () => {});
     await waitFor(() => notes.includes('READY=1'), 10_000, 'READY=1');
     expect(Date.now() - t0).toBeLessThan(10_000); // generous; the bench measures start-to-ready
-    const ready = out.split('\n').map((l) => (l ? (JSON.parse(l) as Record<string, unknown>) : {})).find((l) => l.msg === 'gateway ready')!;
+    // READY=1 goes out just before the "gateway ready" line is logged: wait for the line too.
+    const parse = (l: string): Record<string, unknown>[] => {
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        return []; // a line still being written
+      }
+    };
+    const readyLine = () => out.split('\n').flatMap(parse).find((l) => l.msg === 'gateway ready');
+    await waitFor(() => readyLine() !== undefined, 10_000, 'the "gateway ready" log line');
+    const ready = readyLine()!;
     const port = Number(String((ready.endpoints as string[])[0]).split(':').pop());
     // Work through the running process so the stop has something to flush.
     const c = await replyClient(`mqtt://127.0.0.1:${port}`, USERS.staff, 'ayse@p');
