@@ -14,7 +14,7 @@ export interface DiagFacts {
   os: { distro: string; release: string; kernel: string; arch: string; hostname: string } | null;
   model: string | null;
   memory: { totalBytes: number; availableBytes: number; swapUsedBytes: number } | null;
-  filesystems: { fs: string; mount: string; type: string; sizeBytes: number; usedBytes: number; usePct: number; sdCard: boolean }[];
+  filesystems: { fs: string; mount: string; type: string; sizeBytes: number; usedBytes: number; availableBytes: number; usePct: number; sdCard: boolean }[];
   network: { iface: string; state: string; ip4: string; mac: string; type: string }[];
   wifiClients: { iface: string; ip: string; mac: string }[];
   uptimeS: number | null;
@@ -72,7 +72,7 @@ export async function diagFacts(): Promise<DiagFacts> {
     os: os && { distro: os.distro, release: os.release, kernel: os.kernel, arch: os.arch, hostname: os.hostname },
     model: deviceTreeModel() ?? (sys ? [sys.manufacturer, sys.model].filter(Boolean).join(' ') || null : null),
     memory: mem && { totalBytes: mem.total, availableBytes: mem.available, swapUsedBytes: mem.swapused },
-    filesystems: (fsSize ?? []).map((f) => ({ fs: f.fs, mount: f.mount, type: f.type, sizeBytes: f.size, usedBytes: f.used, usePct: f.use, sdCard: f.fs.includes('mmcblk') })),
+    filesystems: (fsSize ?? []).map((f) => ({ fs: f.fs, mount: f.mount, type: f.type, sizeBytes: f.size, usedBytes: f.used, availableBytes: f.available, usePct: f.use, sdCard: f.fs.includes('mmcblk') })),
     network: nets.map((n) => ({ iface: n.iface, state: n.operstate, ip4: n.ip4, mac: n.mac, type: n.type })),
     wifiClients: arpClients(wifi),
     uptimeS: typeof time.uptime === 'number' ? time.uptime : Number(time.uptime) || null,
@@ -88,7 +88,7 @@ export function renderFacts(f: DiagFacts): string {
     ['wifi clients', f.wifiClients.length === 0 ? 'none seen' : f.wifiClients.map((c) => `${c.ip} (${c.iface})`).join(', ')],
   ];
   const fs = table(
-    f.filesystems.map((x) => [x.mount, x.fs + (x.sdCard ? ' (SD card)' : ''), x.type, `${x.usePct.toFixed(1)}%`, bytes(x.sizeBytes - x.usedBytes)]),
+    f.filesystems.map((x) => [x.mount, x.fs + (x.sdCard ? ' (SD card)' : ''), x.type, `${x.usePct.toFixed(1)}%`, bytes(x.availableBytes)]),
     ['MOUNT', 'DEVICE', 'TYPE', 'USED', 'FREE'],
   );
   const net = table(f.network.map((n) => [n.iface, n.state, n.ip4 || '-', n.mac || '-', n.type]), ['IFACE', 'STATE', 'IPV4', 'MAC', 'TYPE']);
