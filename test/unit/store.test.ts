@@ -171,8 +171,13 @@ class ManualSync implements DurableSync {
   syncNowCalls = 0;
   releases = 0;
   failSyncNow: Error | null = null;
+  /** Thrown by the next sync() call itself (an fd that cannot be opened, say). */
+  throwOnSync: Error | null = null;
   constructor(private readonly committedRows: () => number) {}
   sync(): Promise<void> {
+    const t = this.throwOnSync;
+    this.throwOnSync = null;
+    if (t) throw t;
     return new Promise((resolve, reject) => this.started.push({ resolve, reject, committedRows: this.committedRows() }));
   }
   syncNow(): void {
@@ -298,6 +303,22 @@ describe('group commit durability (synchronous=NORMAL + WAL fdatasync)', () => {
     r.sync.started[1]!.resolve();
     await Promise.all(later.map((u) => u.p));
     expect(r.gc.stats).toMatchObject({ commits: 6, syncs: 2, largestSync: 5 });
+    r.close();
+  });
+
+  it('a sync that cannot even start fails only the batches it was for, not those the previous sync made durable', async () => {
+    const r = committerRig();
+    const a = r.add('a');
+    await turn();
+    await turn();
+    const b = r.add('b'); // commits while a's sync runs
+    await turn();
+    await turn();
+    r.sync.throwOnSync = Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
+    r.sync.started[0]!.resolve();
+    expect(await a.p).toBe(1);
+    await expect(b.p).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', sqliteCode: 'EMFILE' });
+    expect(r.errors).toHaveLength(1);
     r.close();
   });
 

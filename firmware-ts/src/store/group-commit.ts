@@ -267,8 +267,9 @@ export class GroupCommitter {
     p.then(
       () => {
         this.syncing = null; // `covered` may have been emptied by flush(), which synced them itself
-        if (this.unsynced.length > 0 && !this.failure) this.startSync();
+        // Answer first: a next sync that failed to start must not taint what this one made durable.
         this.synced(covered, t0);
+        if (this.unsynced.length > 0 && !this.failure) this.startSync();
       },
       (e: unknown) => {
         this.syncing = null;

@@ -79,14 +79,19 @@ export class WalSync implements DurableSync {
   syncNow(): void {
     const fd = this.current();
     const dir = this.takeDirSync();
-    this.fs.fdatasyncSync(fd);
-    if (dir) {
-      const dfd = openSync(dirname(this.walPath), 'r');
-      try {
-        this.fs.fsyncSync(dfd);
-      } finally {
-        closeSync(dfd);
+    try {
+      this.fs.fdatasyncSync(fd);
+      if (dir) {
+        const dfd = openSync(dirname(this.walPath), 'r');
+        try {
+          this.fs.fsyncSync(dfd);
+        } finally {
+          closeSync(dfd);
+        }
       }
+    } catch (e) {
+      this.dirSyncPending = true; // as in settle(): a failed attempt proves nothing about the directory
+      throw e;
     }
   }
 
