@@ -2,7 +2,8 @@
 // checks (TC Kimlik No / VKN checksum, masking): the rules a receipt is read by.
 import { describe, expect, it } from 'vitest';
 import { amountInWords, numberToTurkishWords } from '../../firmware-ts/src/services/payments/words.js';
-import { checkPayerId, isValidTckn, isValidVkn, maskId } from '../../firmware-ts/src/services/payments/payer-id.js';
+import { isValidTckn } from '../../firmware-ts/src/services/identity/tckn.js';
+import { checkPayerId, isValidVkn, maskId } from '../../firmware-ts/src/services/payments/payer-id.js';
 import { formatKurus, istanbulDateTime, istanbulDay } from '../../firmware-ts/src/services/payments/money.js';
 
 describe('numberToTurkishWords', () => {

@@ -13,7 +13,7 @@ import { defaultRequestsOptions, staffPayloadNeeded, toRequestsConfig } from '..
 import { receiptDocument, trackingLink } from '../../firmware-ts/src/services/requests/receipt.js';
 import { buildRecord, type RequestRecord } from '../../firmware-ts/src/services/requests/record.js';
 import { renderSmsText } from '../../firmware-ts/src/services/requests/sms-text.js';
-import { maskTckn } from '../../firmware-ts/src/services/requests/tckn.js';
+import { maskTckn } from '../../firmware-ts/src/services/identity/tckn.js';
 
 const PROFILE: PrinterProfile = { type: 'epson', codePage: 'CP857', widthChars: 48 };
 

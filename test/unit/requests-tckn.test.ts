@@ -4,7 +4,7 @@
 // change of a valid number is refused.
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../devices/shared/random.js';
-import { checkTckn, isValidTckn, maskTckn, tcknCheckDigits } from '../../firmware-ts/src/services/requests/tckn.js';
+import { checkTckn, isValidTckn, maskTckn, tcknCheckDigits } from '../../firmware-ts/src/services/identity/tckn.js';
 import { decryptTckn, encryptTckn, keyId, parseAesKey, tcknHmac } from '../../firmware-ts/src/services/requests/kvkk-crypto.js';
 
 /** A valid number from nine random digits (the first not 0). */

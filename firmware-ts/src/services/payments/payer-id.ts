@@ -1,7 +1,9 @@
 // The payer's identity number on a payment (KVKK, DESIGN.md non-negotiable 6): a TC
 // Kimlik No (11 digits, people) or a Vergi Kimlik No (10 digits, companies). A number
 // sent in clear is checksum-validated here and masked at once; only the mask is ever
-// journaled, logged or printed. A tablet may also send it already masked.
+// journaled, logged or printed. A tablet may also send it already masked. The TC Kimlik
+// No checksum is the one services/identity/tckn.ts keeps for every service.
+import { isValidTckn, maskTckn } from '../identity/tckn.js';
 
 export type PayerIdKind = 'tckn' | 'vkn';
 
@@ -14,19 +16,6 @@ export interface MaskedPayerId {
 export type PayerIdCheck = { ok: true; id: MaskedPayerId } | { ok: false; message: string };
 
 const digits = (s: string): number[] => [...s].map((c) => c.charCodeAt(0) - 48);
-
-/**
- * TC Kimlik No: 11 digits, the first not 0; digit 10 = ((d1+d3+d5+d7+d9)*7 - (d2+d4+d6+d8)) mod 10,
- * digit 11 = (d1+...+d10) mod 10 (the rule of the Nüfus ve Vatandaşlık İşleri Genel Müdürlüğü).
- */
-export function isValidTckn(s: string): boolean {
-  if (!/^[1-9]\d{10}$/.test(s)) return false;
-  const d = digits(s);
-  const odd = d[0]! + d[2]! + d[4]! + d[6]! + d[8]!;
-  const even = d[1]! + d[3]! + d[5]! + d[7]!;
-  if ((((odd * 7 - even) % 10) + 10) % 10 !== d[9]) return false;
-  return d.slice(0, 10).reduce((a, b) => a + b, 0) % 10 === d[10];
-}
 
 /**
  * Vergi Kimlik No: 10 digits; for i = 1..9, v = (d_i + 10 - i) mod 10, p = v * 2^(10-i) mod 9
@@ -45,8 +34,9 @@ export function isValidVkn(s: string): boolean {
   return (10 - (sum % 10)) % 10 === d[9];
 }
 
+/** The same two-and-two mask for either number, so a receipt shows one form (services/identity/tckn.ts). */
 export function maskId(s: string): string {
-  return `${s.slice(0, 2)}${'*'.repeat(s.length - 4)}${s.slice(-2)}`;
+  return maskTckn(s);
 }
 
 /** A clear number (validated, then masked) or a masked one (e.g. "10*******46"); never returns the clear digits. */

@@ -18,7 +18,7 @@ import { decodePhoto, type Photo } from './attachments.js';
 import { resolveAuthority, resolveCategory, resolveType, type Catalog, type CatalogEntry, type RequestType, type ResolvedAuthority } from './catalog.js';
 import { RequestError } from './errors.js';
 import { checkPhone, type Phone } from './phone.js';
-import { checkTckn } from './tckn.js';
+import { checkTckn } from '../identity/tckn.js';
 
 export interface CreateArgs {
   type: string;

@@ -10,7 +10,7 @@ import { WorkingCalendar, type DueDate } from './calendar.js';
 import { RequestError } from './errors.js';
 import { checkIntake, type CreateArgs, type Intake } from './intake.js';
 import { encryptTckn, keyId, tcknHmac, type ProtectedTckn } from './kvkk-crypto.js';
-import { maskTckn } from './tckn.js';
+import { maskTckn } from '../identity/tckn.js';
 import { toRequestsConfig, type RequestsConfig } from './options.js';
 import type { AttachmentStore, CurrentVisit, PositionPort, ReceiptPrinter, ReceiptPrinterStatus, RequestPosition } from './ports.js';
 import { receiptDocument } from './receipt.js';

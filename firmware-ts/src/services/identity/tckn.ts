@@ -5,6 +5,8 @@
 //   d10 = ((d1 + d3 + d5 + d7 + d9) * 7 - (d2 + d4 + d6 + d8)) mod 10
 //   d11 = (d1 + ... + d10) mod 10
 // Reasons never contain the number itself: a refused number must not reach a reply or a log.
+// One module for every service that takes the number (requests, payments' payer id), so the
+// rule and the mask cannot drift apart.
 
 export type TcknProblem = 'not-11-digits' | 'leading-zero' | 'check-digit-10' | 'check-digit-11';
 
