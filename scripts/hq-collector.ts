@@ -5,8 +5,11 @@
 // as is, or copy its rule: a record is new when its id is; order within a class is seq.
 //
 //   node dist/scripts/hq-collector.js --db hq.sqlite --mqtt mqtt://hq:1883 [--prefix inegol/vim]
-//        [--user U --password-env VAR] [--ca FILE] [--client-id hq-collector]
+//        [--user U --password-env VAR] [--ca FILE] [--cert FILE --key FILE] [--client-id hq-collector]
 //        [--pull https://van:8443 --consumer hq --token-env VAR] [--gaps]
+//
+// --ca trusts the broker's or the van's server certificate; --cert/--key present a client
+// certificate (mutual TLS) to the HQ broker and to a pull API that requires one.
 //
 // MQTT: a persistent session (clean session off, QoS 1 subscription) so the broker
 // queues batches while the collector is away (MQTT-3.1.2-4); the broker must not cap
@@ -20,10 +23,17 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { decodeBatch, WireError, type WireRecord } from '../firmware-ts/src/sync/wire.js';
 import { CollectorDb, type Gap } from './hq/collector-db.js';
 
+/** PEM material for TLS: the CA to trust, and a client certificate for mutual TLS. */
+export interface TlsMaterial {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
 export interface CollectorOptions {
   db: string;
-  mqtt?: { url: string; topicPrefix: string; clientId: string; username?: string; password?: string; ca?: Buffer; clean?: boolean };
-  pull?: { url: string; consumer: string; token: string; limit?: number; intervalMs?: number; ca?: Buffer };
+  mqtt?: { url: string; topicPrefix: string; clientId: string; username?: string; password?: string; clean?: boolean } & TlsMaterial;
+  pull?: { url: string; consumer: string; token: string; limit?: number; intervalMs?: number } & TlsMaterial;
   log?: (msg: string) => void;
 }
 
@@ -51,7 +61,7 @@ export class HqCollector {
         reconnectPeriod: 500,
         connectTimeout: 10_000,
         ...(m.username ? { username: m.username, password: m.password } : {}),
-        ...(m.ca ? { ca: m.ca } : {}),
+        ...tlsOptions(m),
       });
       this.client = c;
       c.on('message', (topic, payload) => this.onBatch(topic, payload, 'push'));
@@ -127,10 +137,14 @@ export class HqCollector {
   }
 }
 
+function tlsOptions(t: TlsMaterial): TlsMaterial {
+  return { ...(t.ca ? { ca: t.ca } : {}), ...(t.cert ? { cert: t.cert } : {}), ...(t.key ? { key: t.key } : {}) };
+}
+
 function httpJson(p: NonNullable<CollectorOptions['pull']>, path: string, method: string, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const url = new URL(path, p.url);
   return new Promise((resolve, reject) => {
-    const opts = { method, headers: { authorization: `Bearer ${p.token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(p.ca ? { agent: new Agent({ ca: p.ca }) } : {}) };
+    const opts = { method, headers: { authorization: `Bearer ${p.token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(p.ca || p.cert ? { agent: new Agent(tlsOptions(p)) } : {}) };
     const mod = url.protocol === 'https:' ? request : httpRequest;
     const req = mod(url, opts, (res) => {
       const chunks: Buffer[] = [];
@@ -158,6 +172,8 @@ async function main(argv: string[]): Promise<number> {
       user: { type: 'string' },
       'password-env': { type: 'string' },
       ca: { type: 'string' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
       pull: { type: 'string' },
       consumer: { type: 'string', default: 'hq' },
       'token-env': { type: 'string' },
@@ -166,17 +182,25 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   if (values.help || !values.db) {
-    process.stdout.write('usage: hq-collector --db FILE [--mqtt URL --prefix P] [--pull URL --consumer NAME --token-env VAR] [--gaps]\n');
+    process.stdout.write('usage: hq-collector --db FILE [--mqtt URL --prefix P] [--pull URL --consumer NAME --token-env VAR] [--ca FILE] [--cert FILE --key FILE] [--gaps]\n');
     return values.help ? 0 : 64;
   }
-  const ca = values.ca ? readFileSync(values.ca) : undefined;
+  if ((values.cert === undefined) !== (values.key === undefined)) {
+    process.stderr.write('hq-collector: --cert and --key go together\n');
+    return 64;
+  }
+  const tls: TlsMaterial = {
+    ...(values.ca ? { ca: readFileSync(values.ca) } : {}),
+    ...(values.cert ? { cert: readFileSync(values.cert) } : {}),
+    ...(values.key ? { key: readFileSync(values.key) } : {}),
+  };
   const col = new HqCollector({
     db: values.db,
     log: (m) => process.stderr.write(`${m}\n`),
     ...(values.mqtt
-      ? { mqtt: { url: values.mqtt, topicPrefix: values.prefix, clientId: values['client-id'], ...(values.user ? { username: values.user, password: process.env[values['password-env'] ?? ''] ?? '' } : {}), ...(ca ? { ca } : {}) } }
+      ? { mqtt: { url: values.mqtt, topicPrefix: values.prefix, clientId: values['client-id'], ...(values.user ? { username: values.user, password: process.env[values['password-env'] ?? ''] ?? '' } : {}), ...tls } }
       : {}),
-    ...(values.pull ? { pull: { url: values.pull, consumer: values.consumer, token: process.env[values['token-env'] ?? ''] ?? '', ...(ca ? { ca } : {}) } } : {}),
+    ...(values.pull ? { pull: { url: values.pull, consumer: values.consumer, token: process.env[values['token-env'] ?? ''] ?? '', ...tls } } : {}),
   });
   if (values.gaps) {
     for (const g of col.gaps()) process.stdout.write(`${g.vehicle} ${g.class} cseq ${g.fromCseq}..${g.toCseq} ${g.evicted ? 'evicted by the van' : 'MISSING'}\n`);

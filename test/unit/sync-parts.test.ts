@@ -82,6 +82,25 @@ describe('push failures in words', () => {
     expect(classifyFailure(Object.assign(new Error("Hostname/IP does not match certificate's altnames"), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' })).kind).toBe('tls');
     expect(classifyFailure(new Error('connack timeout')).kind).toBe('timeout');
   });
+
+  it('tells a refused client certificate from a broker certificate that does not verify', () => {
+    const alert = (code: string, reason: string) =>
+      Object.assign(new Error(`80AC64F7257F0000:error:0A00045C:SSL routines:ssl3_read_bytes:${reason}:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 116\n`), { code });
+    const required = classifyFailure(alert('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'tlsv13 alert certificate required'));
+    expect(required).toMatchObject({ kind: 'tls' });
+    expect(required.message).toBe('TLS: HQ broker refused our client certificate (tlsv13 alert certificate required); check sync.push.certFile and keyFile, and that HQ trusts their CA');
+    expect(classifyFailure(alert('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', 'tlsv1 alert unknown ca')).message).toMatch(/refused our client certificate \(tlsv1 alert unknown ca\)/);
+    expect(classifyFailure(Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' })).message).toBe(
+      "TLS: HQ broker's certificate does not verify (SELF_SIGNED_CERT_IN_CHAIN: self-signed certificate in certificate chain)",
+    );
+  });
+
+  it('hints at TLS when a plaintext URL is reset before CONNACK, and only then', () => {
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    expect(classifyFailure(reset, new Date(), { url: 'mqtt://hq:8883', connected: false }).message).toMatch(/before CONNACK .*use an mqtts:\/\/ URL/);
+    expect(classifyFailure(reset, new Date(), { url: 'mqtt://hq:1883', connected: true }).message).toBe('HQ broker unreachable (ECONNRESET)');
+    expect(classifyFailure(reset, new Date(), { url: 'mqtts://hq:8883', connected: false }).message).toBe('HQ broker unreachable (ECONNRESET)');
+  });
 });
 
 describe('sync config', () => {

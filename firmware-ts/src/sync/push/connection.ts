@@ -57,8 +57,26 @@ const CONNACK: Record<number, [FailureKind, string]> = {
 };
 
 const TLS_CODES = /^(UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|CERT_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH|ERR_OSSL)/;
+/**
+ * Alerts the broker sends about *our* certificate (RFC 8446 section 6.2: certificate_required
+ * 116, unknown_ca 48, bad_certificate 42, ...). Under TLS 1.3 the client's certificate goes
+ * after the server's Finished, so the refusal of a missing or untrusted client certificate
+ * arrives as one of these alerts on the first read, not as a verification error of ours.
+ */
+const CLIENT_CERT_ALERT = /ALERT_(CERTIFICATE_REQUIRED|UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)$/;
 
-export function classifyFailure(e: unknown, now = new Date()): PushFailure {
+/** OpenSSL's "<pid>:error:<code>:<lib>:<func>:<reason>:<file>:<line>:..." down to the reason. */
+function opensslReason(message: string): string {
+  return /:error:[0-9A-Fa-f]+:[^:]*:[^:]*:([^:]+):/.exec(message)?.[1] ?? message.trim();
+}
+
+/** What the attempt was, for hints: a plaintext URL reset before CONNACK is most likely a TLS port. */
+export interface AttemptContext {
+  url?: string;
+  connected?: boolean;
+}
+
+export function classifyFailure(e: unknown, now = new Date(), ctx: AttemptContext = {}): PushFailure {
   const err = e as { code?: unknown; message?: unknown; kind?: unknown };
   const code = err?.code;
   const message = typeof err?.message === 'string' ? err.message : String(e);
@@ -68,10 +86,16 @@ export function classifyFailure(e: unknown, now = new Date()): PushFailure {
   if (typeof code === 'string') {
     if (code === 'ECONNREFUSED') return { kind: 'refused', message: 'HQ broker refused the connection (ECONNREFUSED)', at };
     if (code === 'ETIMEDOUT') return { kind: 'timeout', message: 'connecting to the HQ broker timed out (ETIMEDOUT)', at };
+    if (code === 'ECONNRESET' && ctx.connected === false && ctx.url !== undefined && /^(mqtt|tcp):/.test(ctx.url)) {
+      return { kind: 'unreachable', message: 'HQ broker reset the connection before CONNACK (ECONNRESET); if that port speaks TLS, use an mqtts:// URL', at };
+    }
     if (['EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE'].includes(code)) {
       return { kind: 'unreachable', message: `HQ broker unreachable (${code})`, at };
     }
-    if (TLS_CODES.test(code)) return { kind: 'tls', message: `TLS: HQ broker's certificate does not verify (${code}: ${message})`, at };
+    if (CLIENT_CERT_ALERT.test(code)) {
+      return { kind: 'tls', message: `TLS: HQ broker refused our client certificate (${opensslReason(message)}); check sync.push.certFile and keyFile, and that HQ trusts their CA`, at };
+    }
+    if (TLS_CODES.test(code)) return { kind: 'tls', message: `TLS: HQ broker's certificate does not verify (${code}: ${opensslReason(message)})`, at };
   }
   if (/connack timeout|timed out/i.test(message)) return { kind: 'timeout', message: `no CONNACK from the HQ broker (${message})`, at };
   if (/ssl|tls|certificate/i.test(message)) return { kind: 'tls', message: `TLS: ${message}`, at };

@@ -173,7 +173,7 @@ export class Pusher {
     client.on('connect', () => gen === this.gen && this.onConnect());
     client.on('error', (e) => {
       if (gen !== this.gen) return;
-      this.attemptFailure = classifyFailure(e);
+      this.attemptFailure = classifyFailure(e, new Date(), { url: this.o.url, connected: this.connected });
       this.d.log.debug({ err: e.message }, 'HQ connection error');
     });
     client.on('close', () => gen === this.gen && this.onClose());
