@@ -364,17 +364,20 @@ describe('QueueService dryRun and commit', () => {
     expect(svc.dryRun((m) => m.callNext(1, T0), () => undefined).ticket.number).toBe('A001');
   });
 
-  it('the batch draft is dropped once the batch is over: an uncommitted batch leaves no trace', async () => {
+  it('dry runs chain until their commit, and an aborted batch leaves no trace', async () => {
     const svc = new QueueService(CONFIG, { now: () => T0 });
     await svc.start();
-    svc.dryRun((m) => m.take('A', T0), () => undefined);
-    svc.dryRun((m) => m.take('A', T0), () => undefined);
-    await Promise.resolve(); // the transaction failed: no commit, and the next batch begins
-    const retry = svc.dryRun((m) => m.take('A', T0), () => undefined);
+    const aborts: (() => void)[] = [];
+    const onAbort = (fn: () => void) => aborts.push(fn);
+    expect(svc.dryRun((m) => m.take('A', T0), () => undefined, onAbort).ticket.number).toBe('A001');
+    await Promise.resolve(); // a later batch, while the first is not yet durable, builds on it
+    expect(svc.dryRun((m) => m.take('A', T0), () => undefined, onAbort).ticket.number).toBe('A002');
+    for (const fn of aborts.splice(0)) fn(); // both transactions failed
+    const retry = svc.dryRun((m) => m.take('A', T0), () => undefined, onAbort);
     expect(retry.ticket.number).toBe('A001');
     svc.commit(retry.events);
-    await Promise.resolve();
     expect(svc.dryRun((m) => m.take('A', T0), () => undefined).ticket.number).toBe('A002');
+    expect(aborts).toHaveLength(1); // the committed retry's hook is never called
   });
 });
 

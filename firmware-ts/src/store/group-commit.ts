@@ -18,6 +18,12 @@ interface Pending<T> {
   work: () => T;
   resolve: (v: T) => void;
   reject: (e: unknown) => void;
+  /**
+   * Called when what `work` wrote is undone after all: its savepoint rolled back, or the
+   * whole transaction (SQLite's own rollback, a failed COMMIT). A unit that keeps an
+   * in-memory view ahead of the journal (the queue's model) forgets it here.
+   */
+  onAbort?: () => void;
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -95,10 +101,10 @@ export class GroupCommitter {
   }
 
   /** Runs `work` in the next batch; settles after its commit is on disk (or failed). */
-  submit<T>(work: () => T): Promise<T> {
+  submit<T>(work: () => T, onAbort?: () => void): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve, reject } as Pending<unknown>);
+      this.queue.push({ work, resolve, reject, onAbort } as Pending<unknown>);
       if (!this.scheduled) {
         this.scheduled = true;
         // setImmediate, not a microtask: lets all sockets' data in this poll phase join the batch.
@@ -198,12 +204,14 @@ export class GroupCommitter {
           // This unit failed; the others lost nothing durable and run again in a new batch.
           this.stats.failedCommits++;
           this.onCommitError(err);
+          aborted(batch.slice(0, i + 1));
           p.reject(err);
           this.queue.unshift(...batch.slice(0, i), ...batch.slice(i + 1));
           return;
         }
         this.rollbackTo.run();
         this.release.run();
+        aborted([p]);
         outcomes.push({ ok: false, error: err });
       }
     }
@@ -217,6 +225,7 @@ export class GroupCommitter {
           /* already rolled back by SQLite */
         }
       }
+      aborted(batch);
       this.failAll(batch, e);
       return;
     }
@@ -308,5 +317,16 @@ export class GroupCommitter {
     const err = classifyStoreError(e) ?? e;
     this.onCommitError(err);
     for (const p of batch) p.reject(err);
+  }
+}
+
+/** Tells units that their writes were undone; one failing hook must not keep the others from hearing. */
+function aborted(units: readonly Pending<unknown>[]): void {
+  for (const p of units) {
+    try {
+      p.onAbort?.();
+    } catch {
+      /* an abort hook only drops an in-memory view; nothing to roll back here */
+    }
   }
 }

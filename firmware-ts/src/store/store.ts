@@ -33,12 +33,18 @@ export interface Tx {
   printJobs: PrintJobsTable;
   sequences: Sequences;
   sms: SmsOutboxTable;
+  /**
+   * Registers `fn` to run if this unit's writes are undone after `work` returned or threw
+   * (its savepoint or the whole transaction rolled back). For in-memory views that run
+   * ahead of the commit; never for effects on the world, which belong after the commit.
+   */
+  onAbort(fn: () => void): void;
 }
 
 export class Store implements Part {
   readonly name = 'store';
   private db: Db | null = null;
-  private parts: (Tx & { outbox: Outbox; committer: GroupCommitter }) | null = null;
+  private parts: (Omit<Tx, 'onAbort'> & { outbox: Outbox; committer: GroupCommitter }) | null = null;
   private readonly tracker = new HealthTracker();
 
   constructor(
@@ -176,8 +182,23 @@ export class Store implements Part {
   transact<T>(work: (tx: Tx) => T): Promise<T> {
     const parts = this.parts;
     if (!parts) return Promise.reject(new StoreError('STORE_UNAVAILABLE', 'the store is not open'));
-    const tx = this.txOf(parts);
-    return parts.committer.submit(() => work(tx));
+    const hooks: (() => void)[] = [];
+    const tx: Tx = { ...this.txOf(parts), onAbort: (fn) => hooks.push(fn) };
+    return parts.committer.submit(
+      () => {
+        hooks.length = 0; // a unit re-run after a whole-transaction rollback starts afresh
+        return work(tx);
+      },
+      () => {
+        for (const fn of hooks.splice(0)) {
+          try {
+            fn();
+          } catch (e) {
+            this.log.error({ err: e }, 'an abort hook failed');
+          }
+        }
+      },
+    );
   }
 
   /**
@@ -190,7 +211,16 @@ export class Store implements Part {
   }
 
   private txOf(parts: NonNullable<Store['parts']>): Tx {
-    return { journal: parts.journal, idempotency: parts.idempotency, printJobs: parts.printJobs, sequences: parts.sequences, sms: parts.sms };
+    return {
+      journal: parts.journal,
+      idempotency: parts.idempotency,
+      printJobs: parts.printJobs,
+      sequences: parts.sequences,
+      sms: parts.sms,
+      onAbort: () => {
+        throw new Error('onAbort: only units of a transaction can be aborted');
+      },
+    };
   }
 
   /** True while the journal is open and answers a read (the systemd watchdog's store check). */

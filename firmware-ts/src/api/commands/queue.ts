@@ -2,8 +2,9 @@
 // counters and services, call, recall, serve, transfer and cancel; `stats` reports a day.
 //
 // Every state-changing handler runs the QueueModel operation as a dry run on a copy
-// (QueueService.dryRun) and journals the events it emits inside the store transaction; the
-// live model takes the events only in afterCommit, once they are durable. A refused
+// (QueueService.dryRun, chained on every operation still in flight) and journals the events
+// it emits inside the store transaction; the live model takes the events only in
+// afterCommit, once they are durable. A refused
 // operation (QueueError, mapped to the ApiError with the same code and message) journals
 // nothing and changes nothing, and a transaction that fails after the handler returned
 // leaves the model where the journal is.
@@ -157,6 +158,7 @@ export function queueCommands(events: Publisher, queue: QueueService, devices: Q
         (evs) => {
           for (const e of evs) tx.journal.append({ type: e.type, class: 'queue', payload: e, commandId: ctx.commandId, actor: ctx.client.username });
         },
+        (fn) => tx.onAbort(fn),
       );
     } catch (e) {
       if (e instanceof QueueError && e.code !== 'INVALID_CONFIG') throw new ApiError(e.code, e.message, e.details);

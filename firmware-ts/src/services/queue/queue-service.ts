@@ -5,11 +5,13 @@
 // model only from afterCommit, once they are durable. The model therefore never gets ahead
 // of the journal, and at start `start()` rebuilds it from the journal (the day's events).
 //
-// Units of one group-commit batch run synchronously one after another and their
-// afterCommits only run later, so a second command in the same batch must see the first
-// one's (not yet committed) effects, or two takes would both get A001: dry runs chain on
-// a per-batch draft, dropped in a microtask once the batch's synchronous run is over
-// (before any afterCommit, which awaits the batch's promise, and before the next batch).
+// Dry runs must see every operation journaled before them, durable or not: a batch's
+// units run one after another before any afterCommit, and the next batch runs while the
+// previous one's WAL sync is still in flight (store/group-commit.ts), so two call-nexts
+// would both get A001 on the live model alone. Dry runs therefore chain on `head`: the
+// live model plus every operation journaled and not yet committed or undone. When a
+// unit's writes are undone (Tx.onAbort), `head` is rebuilt from the journal, which then
+// holds exactly what survives; when nothing is in flight it falls back to the live model.
 import type { Logger } from 'pino';
 import { HealthTracker, type Health, type Part } from '../../lifecycle.js';
 import { compile } from '../../schema/validator.js';
@@ -40,7 +42,12 @@ export interface QueueServiceDeps {
 export class QueueService implements Part, QueueView {
   readonly name = 'queue';
   private live: QueueModel;
-  private draft: QueueModel | null = null;
+  /** Live plus the operations in flight; null: the same as live. */
+  private head: QueueModel | null = null;
+  /** Operations journaled whose commit or abort has not been seen yet. */
+  private inFlight = 0;
+  /** An in-flight operation was undone: rebuild `head` from the journal before the next dry run. */
+  private headStale = false;
   private readonly listeners = new Set<CommittedListener>();
   private readonly tracker = new HealthTracker('absent', 'not started');
   private readonly resetAtMin: number;
@@ -78,6 +85,22 @@ export class QueueService implements Part, QueueView {
 
   /** Rebuilds the live model from the journal's events of the current service day. */
   private restore(why: string): void {
+    const { model, today, events } = this.replayToday();
+    this.live = model;
+    // Anything in flight is already in the journal just read; later dry runs start from it.
+    this.head = null;
+    this.headStale = this.inFlight > 0;
+    this.day = today;
+    this.restored = events;
+    const snap = this.live.snapshot();
+    const waiting = snap.services.reduce((n, s) => n + s.waiting, 0);
+    this.tracker.set('ok', `day ${today}: ${events} events replayed, ${waiting} waiting`);
+    this.deps.log?.info({ day: today, events, waiting, why }, 'queue restored from the journal');
+    this.notify([]);
+  }
+
+  /** The model of the current service day as the journal has it now. */
+  private replayToday(): { model: QueueModel; today: string; events: number } {
     const today = serviceDay(this.now(), this.resetAtMin);
     const events: QueueEvent[] = [];
     if (this.deps.journal) {
@@ -94,14 +117,7 @@ export class QueueService implements Part, QueueView {
         events.push(e);
       }
     }
-    this.live = QueueModel.replay(this.config, events);
-    this.day = today;
-    this.restored = events.length;
-    const snap = this.live.snapshot();
-    const waiting = snap.services.reduce((n, s) => n + s.waiting, 0);
-    this.tracker.set('ok', `day ${today}: ${events.length} events replayed, ${waiting} waiting`);
-    this.deps.log?.info({ day: today, events: events.length, waiting, why }, 'queue restored from the journal');
-    this.notify([]);
+    return { model: QueueModel.replay(this.config, events), today, events: events.length };
   }
 
   stop(): Promise<void> {
@@ -118,24 +134,47 @@ export class QueueService implements Part, QueueView {
   }
 
   /**
-   * Runs `op` on a copy of the model (including earlier uncommitted operations of the same
-   * batch), then `journal`s its events. A throw from either leaves everything unchanged;
-   * the caller hands the events to `commit` after the transaction committed.
+   * Runs `op` on a copy of the model, including every operation journaled before it that is
+   * not yet committed, then `journal`s its events. A throw from either leaves everything
+   * unchanged; the caller hands the events to `commit` after the transaction committed and
+   * registers `aborted` with the transaction (Tx.onAbort) for when it does not.
    */
-  dryRun<R extends OpResult>(op: (m: QueueModel) => R, journal: (events: readonly QueueEvent[]) => void): R {
-    const m = (this.draft ?? this.live).clone();
+  dryRun<R extends OpResult>(op: (m: QueueModel) => R, journal: (events: readonly QueueEvent[]) => void, onAbort?: (fn: () => void) => void): R {
+    const m = this.base().clone();
     const r = op(m);
     journal(r.events);
     if (r.events.length > 0) {
-      if (this.draft === null) queueMicrotask(() => (this.draft = null));
-      this.draft = m;
+      this.head = m;
+      this.inFlight++;
+      onAbort?.(() => this.aborted());
     }
     return r;
+  }
+
+  private base(): QueueModel {
+    if (this.headStale) {
+      this.headStale = false;
+      // Replays today's journal as this transaction sees it: committed batches (durable or
+      // not) and this batch's earlier units, without the ones rolled back.
+      this.head = this.inFlight > 0 ? this.replayToday().model : null;
+    }
+    return this.head ?? this.live;
+  }
+
+  private aborted(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    this.headStale = true;
+    if (this.inFlight === 0) {
+      this.head = null;
+      this.headStale = false;
+    }
   }
 
   /** Applies committed events to the live model (from afterCommit only) and tells the listeners. */
   commit(events: readonly QueueEvent[]): void {
     if (events.length === 0) return;
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    if (this.inFlight === 0 && !this.headStale) this.head = null;
     try {
       this.live.apply(events);
     } catch (e) {
