@@ -6,16 +6,20 @@
 // The lines are real fixture sentences, mutated: bit flips, truncation, duplication,
 // NUL bytes, huge numbers and odd fields (re-checksummed, so they reach the parser),
 // wrong checksums, binary junk, overlong lines, missing line ends (glued sentences).
-// A seeded generator keeps every run the same.
+// A seeded generator keeps every run the same (FUZZ_SEED changes it, docs/fuzzing.md).
+// Every chunk fed is timed (an input's time is at most its chunk's), the heap after GC
+// must not grow, and a fast-check property adds generated and mutated sentences.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { framerDropped, NmeaFramer } from '../../firmware-ts/src/drivers/gnss/nmea-framer.js';
 import { NmeaParser } from '../../firmware-ts/src/drivers/gnss/nmea-sentences.js';
 import { GnssState } from '../../firmware-ts/src/drivers/gnss/gnss-state.js';
+import { chunked, fcParams, generatedBytes, HANG_MS, HEAP_SLACK, InputClock, mutatedBytes, report, runs, seed as fuzzSeed, settledHeap } from './harness.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/nmea-gpsd/', import.meta.url));
-const LINES = 1_000_000;
+const LINES = runs(1_000_000);
 const BATCH = 20_000;
 
 const corpus: string[] = [];
@@ -27,7 +31,7 @@ for (const f of readdirSync(DIR).filter((x) => x.endsWith('.log'))) {
 }
 
 /** xorshift32: fast, and the same lines on every run. */
-let seed = 0x9e3779b9;
+let seed = fuzzSeed(0x9e3779b9) >>> 0 || 1;
 function rnd(n: number): number {
   seed ^= seed << 13;
   seed ^= seed >>> 17;
@@ -125,7 +129,9 @@ function allFinite(v: unknown): boolean {
   return Object.values(v).every(allFinite) && getters.every(allFinite);
 }
 
-it(`survives ${LINES.toLocaleString('en')} random and mutated lines, and accounts for every record and byte`, () => {
+it(`survives ${LINES.toLocaleString('en')} random and mutated lines, and accounts for every record and byte`, async () => {
+  const heap0 = settledHeap();
+  const clock = new InputClock<Buffer>();
   const t0 = performance.now();
   const framer = new NmeaFramer();
   const parser = new NmeaParser();
@@ -176,7 +182,8 @@ it(`survives ${LINES.toLocaleString('en')} random and mutated lines, and account
     // Chunks of random size, as a serial port delivers them.
     for (let at = 0; at < buf.length; ) {
       const n = 1 + rnd(600);
-      framer.feedTo(buf.subarray(at, at + n), onSentence);
+      const chunk = buf.subarray(at, at + n);
+      clock.time(chunk, () => framer.feedTo(chunk, onSentence));
       at += n;
     }
     now += 1000;
@@ -185,6 +192,10 @@ it(`survives ${LINES.toLocaleString('en')} random and mutated lines, and account
   for (const s of framer.end()) onSentence(s);
   const c = framer.counters;
   const ms = performance.now() - t0;
+  const heapGrowth = settledHeap() - heap0;
+  report('nmea stream', clock, { lines: LINES, heapGrowthKiB: Math.round(heapGrowth / 1024) });
+  expect(await clock.confirmSlow((chunk) => new NmeaFramer().feedTo(chunk, (x) => new NmeaParser().parse(x)))).toEqual([]);
+  expect(heapGrowth).toBeLessThan(HEAP_SLACK);
   console.log(
     `fuzz: ${LINES} lines, ${bytesTotal} bytes, ${records} records in ${(ms / 1000).toFixed(1)} s; ` +
       `framer ${JSON.stringify(c)}; parser ${JSON.stringify(parser.counters)}; ${fixes} epoch fixes`,
@@ -196,4 +207,44 @@ it(`survives ${LINES.toLocaleString('en')} random and mutated lines, and account
   expect(nonFinite).toBe(0);
   expect(parser.counters.parsed + parser.counters.proprietary + parser.counters.talker + parser.counters.unsupported + parser.counters.malformed).toBe(c.accepted);
   for (const k of ['checksum', 'no_checksum', 'too_long', 'truncated', 'garbage'] as const) expect(c[k], k).toBeGreaterThan(0);
-}, 60_000);
+});
+
+const FC_RUNS = runs(1_000_000);
+const FRAMING = [0x24, 0x21, 0x2a, 0x2c, 0x0d, 0x0a, 0x00, 0x30, 0x39, 0x41, 0x46, 0x2e, 0x2d];
+const sentences = corpus.filter((_, i) => i % 7 === 0).slice(0, 4000).map((l) => Buffer.from(`${l}\r\n`, 'latin1'));
+
+it(`fast-check: ${FC_RUNS.toLocaleString('en')} generated and mutated inputs through framer, parser and state, each well under ${HANG_MS} ms`, async () => {
+  const heap0 = settledHeap();
+  const framer = new NmeaFramer();
+  const parser = new NmeaParser();
+  const state = new GnssState({ staleAfterMs: 3000 });
+  const clock = new InputClock<Buffer>();
+  let now = 0;
+  let accepted = 0;
+  const feed = (f: NmeaFramer, b: Buffer, cuts: number[]): void => {
+    for (const chunk of chunked(b, cuts)) {
+      f.feedTo(chunk, (s) => {
+        accepted++;
+        if (!wellFormed(s)) throw new Error(`framer let through ${JSON.stringify(s)}`);
+        const p = parser.parse(s);
+        if (p !== null && !allFinite(p)) throw new Error(`non-finite value from ${JSON.stringify(s)}`);
+        const fix = p === null ? null : state.apply(p, now);
+        if (fix !== null && !allFinite(fix)) throw new Error(`non-finite fix after ${JSON.stringify(s)}`);
+      });
+    }
+  };
+  const input = fc.tuple(fc.oneof({ arbitrary: mutatedBytes(sentences, FRAMING), weight: 3 }, { arbitrary: generatedBytes(FRAMING.concat([...'GPRMCGGAV,.0123456789'].map((x) => x.charCodeAt(0)))), weight: 1 }), fc.array(fc.nat(), { maxLength: 4 }));
+  fc.assert(
+    fc.property(input, ([b, cuts]) => {
+      now += 100;
+      clock.time(b, () => feed(framer, b, cuts));
+    }),
+    fcParams(FC_RUNS, 0x4e4d4541),
+  );
+  const heapGrowth = settledHeap() - heap0;
+  report('nmea fast-check', clock, { accepted, heapGrowthKiB: Math.round(heapGrowth / 1024) });
+  expect(await clock.confirmSlow((b) => feed(new NmeaFramer(), b, []))).toEqual([]);
+  expect(clock.count).toBe(FC_RUNS);
+  expect(accepted).toBeGreaterThan(FC_RUNS / 20);
+  expect(heapGrowth).toBeLessThan(HEAP_SLACK);
+});
