@@ -88,7 +88,7 @@ export const NOTES: Record<string, string> = {
   'broker.tls.port': 'TCP port; `0` picks a free one.',
   'broker.tls.certFile': "PEM certificate (chain), relative to the config file's directory.",
   'broker.tls.keyFile': "PEM private key, relative to the config file's directory; the gateway's user must be able to read it.",
-  'broker.tls.caFile': "PEM CA certificates, relative to the config file's directory. Client certificates are not requested.",
+  'broker.tls.caFile': "PEM CA certificates, relative to the config file's directory: sent with the server's chain, and, with `requireClientCert`, the CA the tablets' certificates must chain to.",
   'broker.ws': 'MQTT over WebSocket listener (plain `ws://`, any URL path); absent means none.',
   'broker.ws.port': 'TCP port; `0` picks a free one.',
   'broker.credentialsFile':

@@ -2,6 +2,8 @@
 // `{clientId}`, replaced by the connecting client's id, so a tablet can only read
 // its own replies. A subscription is allowed only if every topic it could match
 // is allowed (the filter is covered by a pattern), so `vim/#` is not a way around.
+// As in MQTT 3.1.1 §4.7.2, a wildcard first level never reaches `$` topics (`$SYS`, the
+// broker's own), so not even `#` grants them.
 import type { Role } from '../config/schema.js';
 import { USERNAME_PATTERN } from './credentials.js';
 
@@ -25,9 +27,11 @@ export const ROLE_ACL: Record<Role, AclRules> = {
     publish: [],
     subscribe: ['vim/state/queue', 'vim/event/queue/#'],
   },
+  // Crews debugging over SSH may watch everything (`mosquitto_sub -t '#'`), other clients'
+  // replies included; never `$SYS`, and commands are never routed to anyone.
   maintenance: {
     publish: ['vim/cmd/#'],
-    subscribe: ['vim/reply/{clientId}', 'vim/state/#', 'vim/event/#'],
+    subscribe: ['#'],
   },
 };
 
@@ -35,6 +39,7 @@ export const ROLE_ACL: Record<Role, AclRules> = {
 export function topicMatches(filter: string, topic: string): boolean {
   const f = filter.split('/');
   const t = topic.split('/');
+  if (topic.startsWith('$') && (f[0] === '#' || f[0] === '+')) return false;
   for (let i = 0; i < f.length; i++) {
     const fl = f[i];
     if (fl === '#') return true;
@@ -48,6 +53,7 @@ export function topicMatches(filter: string, topic: string): boolean {
 export function filterCovered(filter: string, pattern: string): boolean {
   const f = filter.split('/');
   const p = pattern.split('/');
+  if (filter.startsWith('$') && (p[0] === '#' || p[0] === '+')) return false;
   for (let i = 0; i < f.length; i++) {
     const pl = p[i];
     if (pl === '#') return true;

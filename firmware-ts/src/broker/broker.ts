@@ -2,7 +2,7 @@
 // WebSocket listeners, scrypt authentication, role ACL, per-role limits. Commands
 // (`vim/cmd/#`) are handed to the command sink and never routed to subscribers.
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { unwatchFile, watchFile } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
@@ -14,6 +14,8 @@ import { canPublish, canSubscribe, clientIdAllowed } from './acl.js';
 import { Authenticator, readCredentials } from './credentials.js';
 import { FrameGuard } from './frame-guard.js';
 import { sniffCommandId, TokenBucket } from './limits.js';
+import { LoginThrottle } from './login-throttle.js';
+import { tlsServerOptions } from './tls-options.js';
 
 export interface ClientInfo {
   clientId: string;
@@ -31,6 +33,15 @@ export interface CommandSink {
 
 interface Session extends ClientInfo {
   bucket: TokenBucket;
+  /** Drops a client may earn before it is cut off; spent only on the rate-limited path. */
+  strikes: TokenBucket;
+  address: string;
+}
+
+/** Source address of a TCP/TLS socket, or of a WebSocket's upgrade request. */
+function remoteAddress(client: Client): string {
+  const conn = client.conn as { remoteAddress?: string };
+  return conn.remoteAddress ?? client.req?.socket.remoteAddress ?? 'unknown';
 }
 
 const COMMAND_PREFIX = 'vim/cmd/';
@@ -39,6 +50,11 @@ const SINK_TOPIC = '$VIM/consumed';
 
 export type BrokerConfig = Config['broker'];
 
+/** Over-rate drops a client may run up (refilled at its publish rate) before it counts as a flood. */
+function floodStrikes(burst: number): number {
+  return Math.max(20, 10 * burst);
+}
+
 export class Broker implements Part {
   readonly name = 'broker';
   private aedes: Aedes | null = null;
@@ -46,8 +62,9 @@ export class Broker implements Part {
   private wss: WebSocketServer | null = null;
   private readonly sessions = new WeakMap<Client, Session>();
   private readonly auth = new Authenticator();
+  private readonly throttle = new LoginThrottle();
   private readonly tracker = new HealthTracker();
-  private readonly counters = { connects: 0, authFailures: 0, aclDenied: 0, rateLimited: 0, oversize: 0, commands: 0 };
+  private readonly counters = { connects: 0, authFailures: 0, loginsThrottled: 0, aclDenied: 0, rateLimited: 0, floodCutoffs: 0, oversize: 0, commands: 0 };
   readonly endpoints: string[] = [];
   private credentialsProblem: string | null = null;
 
@@ -80,7 +97,7 @@ export class Broker implements Part {
     if (this.cfg.tls) {
       const t = this.cfg.tls;
       const tls = createTlsServer(
-        { cert: readFileSync(t.certFile), key: readFileSync(t.keyFile), ...(t.caFile ? { ca: readFileSync(t.caFile) } : {}) },
+        tlsServerOptions(t),
         (sock) => {
           sock.setNoDelay(true);
           this.handle(aedes, sock);
@@ -202,25 +219,46 @@ export class Broker implements Part {
     password: Buffer | undefined,
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void {
-    const refuse = (returnCode: 2 | 4 | 5, why: string) => {
-      this.counters.authFailures++;
-      this.log.warn({ clientId: client.id, username, why }, 'connection refused');
+    const address = remoteAddress(client);
+    const answer = (returnCode: 2 | 4 | 5, why: string) => {
       const err = new Error(why) as AuthenticateError;
       err.returnCode = returnCode;
       done(err, false);
     };
-    if (!username || !password) return refuse(4, 'anonymous clients are not allowed');
-    if (!clientIdAllowed(username, client.id)) return refuse(2, `client id must be "${username}" or "${username}@<device>"`);
+    const refuse = (returnCode: 2 | 4 | 5, why: string, user: string | null) => {
+      this.counters.authFailures++;
+      const lockMs = this.throttle.failed(address, user);
+      this.log.warn({ clientId: client.id, username, address, why, ...(lockMs ? { lockedForMs: lockMs } : {}) }, 'connection refused');
+      answer(returnCode, why);
+    };
+    if (!username || !password) return refuse(4, 'anonymous clients are not allowed', null);
+    // A locked address or username is refused before scrypt, with the same code as a wrong password,
+    // so a guesser cannot tell a checked guess from an ignored one. Debug only: a flood must not fill the log.
+    const admitted = this.throttle.admit(address, username);
+    if (!admitted.ok) {
+      this.counters.loginsThrottled++;
+      this.log.debug({ clientId: client.id, username, address, by: admitted.by, retryMs: Math.round(admitted.retryMs) }, 'login throttled');
+      return answer(4, `too many failed logins (${admitted.by})`);
+    }
+    if (!clientIdAllowed(username, client.id)) return refuse(2, `client id must be "${username}" or "${username}@<device>"`, null);
     this.auth.check(username, password.toString('utf8')).then(
       (role) => {
-        if (!role) return refuse(4, 'bad username or password');
+        if (!role) return refuse(4, this.auth.isExpired(username) ? 'account expired' : 'bad username or password', username);
+        this.throttle.succeeded(address, username);
         const limit = this.cfg.limits[role];
-        this.sessions.set(client, { clientId: client.id, username, role, bucket: new TokenBucket(limit.publishPerSecond, limit.burst) });
+        this.sessions.set(client, {
+          clientId: client.id,
+          username,
+          role,
+          address,
+          bucket: new TokenBucket(limit.publishPerSecond, limit.burst),
+          strikes: new TokenBucket(limit.publishPerSecond, floodStrikes(limit.burst)),
+        });
         this.counters.connects++;
         this.log.info({ clientId: client.id, username, role }, 'client connected');
         done(null, true);
       },
-      (e: unknown) => refuse(5, `authentication error: ${String(e)}`),
+      (e: unknown) => refuse(5, `authentication error: ${String(e)}`, null),
     );
   }
 
@@ -251,6 +289,7 @@ export class Broker implements Part {
     }
     if (!s.bucket.take()) {
       this.counters.rateLimited++;
+      if (!s.strikes.take()) return this.cutOff(client, s, drop);
       this.log.warn({ clientId: client.id, topic }, 'publish over rate limit dropped');
       if (isCommand) this.sink.refuse(s, topic, sniffCommandId(payload), 'RATE_LIMITED', { perSecond: this.cfg.limits[s.role].publishPerSecond });
       return drop();
@@ -261,6 +300,20 @@ export class Broker implements Part {
       return drop();
     }
     return null;
+  }
+
+  /**
+   * A client that keeps publishing over its rate after many refusals is flooding: answering each
+   * drop would cost as much as the flood, so it is disconnected and its address locked for a while.
+   */
+  private cutOff(client: Client, s: Session, drop: () => null): null {
+    if (!client.closed) {
+      this.counters.floodCutoffs++;
+      const lockMs = this.throttle.penalize(s.address);
+      this.log.warn({ clientId: client.id, address: s.address, lockedForMs: lockMs }, 'client flooding over its rate limit; disconnected');
+      client.close();
+    }
+    return drop();
   }
 
   private authorizeSubscribe(client: Client, sub: Subscription): Subscription | null {

@@ -8,6 +8,7 @@ import { OneOf, Strict } from '../schema/types.js';
 import { ROLES, type Role } from '../config/schema.js';
 
 export const USERNAME_PATTERN = '^[a-z0-9][a-z0-9_.-]{0,31}$';
+const EXPIRES_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$';
 const HASH_PATTERN = '^scrypt\\$\\d+\\$\\d+\\$\\d+\\$[A-Za-z0-9_-]+\\$[A-Za-z0-9_-]+$';
 
 export const CredentialsSchema = Strict({
@@ -21,6 +22,9 @@ export const CredentialsSchema = Strict({
       // Staff allowed to void and refund card payments (services/payments); checked per command, so a
       // change to the file applies at once, without the user reconnecting.
       supervisor: Type.Optional(Type.Boolean()),
+      // The instant (ISO 8601, UTC) from which logins are refused: a temporary or seasonal account
+      // ends by itself. Optional, so files written before it existed stay valid.
+      expires: Type.Optional(Type.String({ pattern: EXPIRES_PATTERN })),
     }),
   ),
 });
@@ -116,13 +120,30 @@ export function writeCredentials(file: string, creds: Credentials): void {
   renameSync(tmp, file);
 }
 
-/** `opts.supervisor` sets or clears the flag; omitted, a re-added user keeps the one they had. */
-export async function addUser(file: string, username: string, role: Role, password: string, opts: { supervisor?: boolean } = {}): Promise<void> {
+/**
+ * `opts.supervisor` sets or clears the flag; omitted, a re-added user keeps the one they had.
+ * `opts.expires` (a Date) ends the account at that instant; omitted, a re-added user has none.
+ */
+export async function addUser(
+  file: string,
+  username: string,
+  role: Role,
+  password: string,
+  opts: { supervisor?: boolean; expires?: Date } = {},
+): Promise<void> {
   const creds = readCredentials(file);
   if (!new RegExp(USERNAME_PATTERN).test(username)) throw new Error(`username: must match ${USERNAME_PATTERN}`);
   if (password.length < 8) throw new Error('password: must be at least 8 characters');
+  if (opts.expires && Number.isNaN(opts.expires.getTime())) throw new Error('expires: not a valid date');
   const supervisor = opts.supervisor ?? creds.users.find((u) => u.username === username)?.supervisor ?? false;
-  const entry: UserEntry = { username, role, hash: await hashPassword(password), createdAt: new Date().toISOString(), ...(supervisor ? { supervisor: true } : {}) };
+  const entry: UserEntry = {
+    username,
+    role,
+    hash: await hashPassword(password),
+    createdAt: new Date().toISOString(),
+    ...(supervisor ? { supervisor: true } : {}),
+    ...(opts.expires ? { expires: opts.expires.toISOString() } : {}),
+  };
   const users = creds.users.filter((u) => u.username !== username);
   users.push(entry);
   writeCredentials(file, { version: 1, users });
@@ -141,6 +162,8 @@ export class Authenticator {
   private users = new Map<string, UserEntry>();
   private cache = new Map<string, number>();
 
+  constructor(private readonly now: () => number = Date.now) {}
+
   load(creds: Credentials): void {
     this.users = new Map(creds.users.map((u) => [u.username, u]));
     this.cache.clear();
@@ -156,7 +179,22 @@ export class Authenticator {
     return u?.role === 'staff' && u.supervisor === true;
   }
 
+  /** Whether the user exists and their `expires` instant has passed (for the log; check() already refuses). */
+  isExpired(username: string): boolean {
+    const e = this.users.get(username)?.expires;
+    return e !== undefined && Date.parse(e) <= this.now();
+  }
+
+  /**
+   * The user's role when the password is right and the account has not expired. The password is
+   * verified first, so a refusal costs the same and tells a guesser nothing about the expiry.
+   */
   async check(username: string, password: string): Promise<Role | null> {
+    const role = await this.verify(username, password);
+    return role && !this.isExpired(username) ? role : null;
+  }
+
+  private async verify(username: string, password: string): Promise<Role | null> {
     const user = this.users.get(username);
     if (!user) {
       // Spend the same effort for unknown users, so timing does not reveal who exists.
@@ -165,10 +203,10 @@ export class Authenticator {
     }
     const key = createHash('sha256').update(user.hash).update('\0').update(password).digest('base64');
     const until = this.cache.get(key);
-    if (until !== undefined && until > Date.now()) return user.role;
+    if (until !== undefined && until > this.now()) return user.role;
     if (!(await verifyPassword(password, user.hash))) return null;
     if (this.cache.size > 1000) this.cache.clear();
-    this.cache.set(key, Date.now() + 10 * 60_000);
+    this.cache.set(key, this.now() + 10 * 60_000);
     return user.role;
   }
 }

@@ -28,7 +28,7 @@ the running gateway (through its control socket):
 without the daemon:
   selftest [--offline]      probe every configured device directly (run it with the gateway stopped)
   config check [FILE]       validate a config without starting anything
-  user add NAME --role ROLE [--password-stdin] | user list | user remove NAME
+  user add NAME --role ROLE [--supervisor] [--expires DATE] | user list | user remove NAME
   gnss replay FILE | gnss watch [--count N]
   tablet SERVICE ACTION [--ARG VALUE ...] | tablet list | tablet watch
 
@@ -117,12 +117,18 @@ example:
   Validates a config file (default $VIM_CONFIG) without starting anything.
 example:
   vimgw config check /etc/vim-gateway/config.json`,
-  user: `usage: vimgw user add NAME --role ROLE [--password-stdin] [--file F | --config F]
+  user: `usage: vimgw user add NAME --role ROLE [--supervisor | --no-supervisor] [--password-stdin] [--expires DATE]
+                      [--file F | --config F]
        vimgw user list [--json] [--file F | --config F]
        vimgw user remove NAME [--file F | --config F]
   Broker users, in the credentials file the gateway watches (no restart needed).
-example:
-  vimgw user add personel2 --role staff --config /etc/vim-gateway/config.json`,
+  --expires: YYYY-MM-DD (valid through that day, local time) or an ISO 8601 time; logins are
+  refused from then on.
+  --supervisor: a staff user who may void and refund card payments; --no-supervisor takes it
+  away. Re-adding a staff user without either keeps what they had; other roles never have it.
+examples:
+  vimgw user add personel2 --role staff --config /etc/vim-gateway/config.json
+  vimgw user add sef1 --role staff --supervisor --config /etc/vim-gateway/config.json`,
   gnss: `usage: vimgw gnss replay FILE [--json]
        vimgw gnss watch [--count N] [--json] [--url U] [--user U]
   replay: a recorded NMEA log through the driver's parser, one fix per line.

@@ -11,6 +11,7 @@ import { visitsConfigErrors } from '../services/visits/options.js';
 import { requestsConfigErrors } from '../services/requests/options.js';
 import { paymentsConfigErrors } from '../services/payments/options.js';
 import { resolveSyncPaths, syncConfigErrors } from '../sync/options.js';
+import { brokerConfigErrors } from '../broker/tls-options.js';
 
 export const EX_CONFIG = 78; // sysexits.h EX_CONFIG: systemd does not restart-loop on it
 
@@ -143,7 +144,7 @@ export function parseConfig(text: string, file: string | null, env: NodeJS.Proce
   const envErrors = applyEnvOverrides(doc as Record<string, unknown>, env);
   const r = validator.check(doc);
   if (!r.ok || envErrors.length) return { ok: false, file, errors: [...envErrors, ...(r.ok ? [] : r.errors)] };
-  const crossErrors = [...checkDevicePorts(r.value), ...checkQueue(r.value), ...checkVisits(r.value), ...checkRequests(r.value), ...syncConfigErrors(r.value.sync), ...checkPayments(r.value)];
+  const crossErrors = [...checkDevicePorts(r.value), ...checkQueue(r.value), ...checkVisits(r.value), ...checkRequests(r.value), ...syncConfigErrors(r.value.sync), ...checkPayments(r.value), ...brokerConfigErrors(r.value.broker)];
   if (crossErrors.length) return { ok: false, file, errors: crossErrors };
   return { ok: true, file, config: resolvePaths(r.value, file ? dirname(resolve(file)) : process.cwd()) };
 }

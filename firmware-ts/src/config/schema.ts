@@ -91,6 +91,7 @@ const Tls = Strict({
   certFile: Type.String({ minLength: 1 }),
   keyFile: Type.String({ minLength: 1 }),
   caFile: Type.Optional(Type.String({ minLength: 1 })),
+  requireClientCert: Type.Optional(Type.Boolean({ description: 'true: refuse TLS clients without a certificate signed by caFile (the password is still checked); absent or false: none asked for' })),
 });
 
 export const ConfigSchema = Strict(
