@@ -209,10 +209,18 @@ export class SimSession {
     ];
     if (code === 0) {
       // A masked PAN as terminals send it (BMP 22, 'E' = masked digit) and a Mastercard (ZVT card type 6).
-      parts.push(Buffer.from('22f0f8eeeeeeeeeeee4771', 'hex'), Buffer.of(0x87), toBcd(receiptNo, 2), Buffer.of(0x8a, 0x06));
+      parts.push(this.panBmp(), Buffer.of(0x87), toBcd(receiptNo, 2), Buffer.of(0x8a, 0x06));
       parts.push(Buffer.of(0x8b), varLen(10, 2), Buffer.from('MASTERCARD', 'latin1'));
     }
     return Buffer.concat(parts);
+  }
+
+  /** BMP 22, LLVAR BCD: masked as terminals normally send it, or the full PAN when the behaviour plants one. */
+  private panBmp(): Buffer {
+    const pan = this.sim.behaviour.clearPan;
+    if (pan === null || !/^\d{8,19}$/.test(pan)) return Buffer.from('22f0f8eeeeeeeeeeee4771', 'hex');
+    const nibbles = pan.length % 2 === 0 ? pan : `${pan}F`;
+    return Buffer.concat([Buffer.of(0x22), varLen(nibbles.length / 2, 2), Buffer.from(nibbles, 'hex')]);
   }
 
   private async payment(kind: 'charge' | 'refund', data: Buffer): Promise<void> {

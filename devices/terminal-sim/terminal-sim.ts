@@ -36,6 +36,11 @@ export interface SimBehaviour {
   intermediate: number[];
   /** Serial only: corrupt the CRC of every message the terminal sends. */
   badCrc: boolean;
+  /**
+   * A misconfigured terminal that sends the full card number in BMP 22 instead of a masked one
+   * (digits only, up to 19): the ECR must mask it before anything is stored, logged or printed.
+   */
+  clearPan: string | null;
 }
 
 export interface TerminalSimOptions {
@@ -75,7 +80,7 @@ export class TerminalSim extends EventEmitter<{ command: [string]; unplugged: []
     this.password = opts.password ?? '000000';
     this.terminalId = opts.terminalId ?? '52001234';
     this.softwareVersion = opts.softwareVersion ?? 'VIM-SIM 1.0';
-    this.behaviour = { mode: 'approve', declineCode: 0x05, delayMs: 0, intermediate: [0x0a, 0x0e], badCrc: false, ...opts.behaviour };
+    this.behaviour = { mode: 'approve', declineCode: 0x05, delayMs: 0, intermediate: [0x0a, 0x0e], badCrc: false, clearPan: null, ...opts.behaviour };
   }
 
   behave(b: Partial<SimBehaviour>): void {

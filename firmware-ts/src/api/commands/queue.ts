@@ -9,7 +9,7 @@
 // nothing and changes nothing, and a transaction that fails after the handler returned
 // leaves the model where the journal is.
 import type { Static, TObject, TSchema } from '@sinclair/typebox';
-import type { QueueEvent } from '../../services/queue/events.js';
+import { isQueueEvent, type QueueEvent } from '../../services/queue/events.js';
 import { QueueError } from '../../services/queue/errors.js';
 import type { TicketPrinterStatus } from '../../services/queue/ports.js';
 import type { OpResult, QueueModel } from '../../services/queue/queue-model.js';
@@ -247,7 +247,11 @@ export function queueCommands(events: Publisher, queue: QueueService, devices: Q
         if (Number.isNaN(start)) throw new ApiError('INVALID_PAYLOAD', `day: "${day}" is not a date`, { field: 'day' });
         // A generous window around the day; eventsOfDay keeps exactly the service day's events.
         const evs: QueueEvent[] = [];
-        for (const r of tx.journal.ofClass('queue', new Date(start - 86_400_000), new Date(start + 2 * 86_400_000))) evs.push(r.payload as QueueEvent);
+        // The queue class also holds the visits' records (visit.started, plan set): skip what is not a queue event.
+        for (const r of tx.journal.ofClass('queue', new Date(start - 86_400_000), new Date(start + 2 * 86_400_000))) {
+          const e = r.payload as { type?: unknown };
+          if (isQueueEvent(e)) evs.push(e);
+        }
         return { day, ...computeStats(eventsOfDay(evs, day, queue.resetAtMinutes)) };
       },
     }),
