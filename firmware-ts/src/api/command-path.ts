@@ -8,7 +8,7 @@ import type { ClientInfo, CommandSink, RefusalCode } from '../broker/broker.js';
 import { compile, type Validator } from '../schema/validator.js';
 import { payloadHash } from '../store/idempotency.js';
 import { StoreError } from '../store/errors.js';
-import type { Store } from '../store/store.js';
+import type { Store, Tx } from '../store/store.js';
 import { isAsyncCommand, topicOf, type AsyncCommandDefinition, type CommandContext, type CommandDefinition, type SyncCommandDefinition } from './command.js';
 import { ApiError, errorAnswer, type Answer } from './errors.js';
 import { TObject } from '@sinclair/typebox';
@@ -94,19 +94,18 @@ export class CommandPath implements CommandSink {
       const args = v.value as Record<string, unknown> & { id: string };
       const ctx: CommandContext = { client, commandId: args.id };
       const hash = payloadHash(topic, args);
-      // A retry of a stored command is answered from a read, outside any write
-      // transaction, so a full disk or a failing batch cannot turn it into an error.
-      const known = this.store.read((tx) => tx.idempotency.lookup(args.id, client.username, hash));
-      if (known.kind === 'replay') {
-        this.stats.replayed++;
-        return known.answer as Answer;
-      }
-      if (known.kind === 'conflict') throw conflict(args.id, known.firstTopic);
       const def = reg.def;
-      if (isAsyncCommand(def)) return await this.runAsync(def, ctx, args, topic, hash);
+      if (isAsyncCommand(def)) {
+        // Checked before run(), which acts on the world (a card terminal) outside any transaction.
+        const known = await this.storedAnswer(args.id, client.username, hash);
+        if (known) return known;
+        return await this.runAsync(def, ctx, args, topic, hash);
+      }
       let replayed = false;
-      const answer = await this.store.transact((tx): Answer => {
-        // Checked again inside: the same id may have been committed by the batch before this one.
+      // No read before the transaction: the lookup inside it answers a retry, and a separate
+      // read transaction per command costs SQLite's WAL read locks (fcntl calls) on every command.
+      const outcome = await this.transactOrReplay(args.id, client.username, hash, (tx): Answer => {
+        // Checked inside the transaction, so a retry racing its original (even in the same batch) is seen.
         const seen = tx.idempotency.lookup(args.id, client.username, hash);
         if (seen.kind === 'replay') {
           replayed = true;
@@ -118,6 +117,8 @@ export class CommandPath implements CommandSink {
         tx.idempotency.remember(args.id, client.username, topic, hash, a);
         return a;
       });
+      if ('replay' in outcome) return outcome.replay; // counted by storedAnswer
+      const answer = outcome.value;
       if (replayed) {
         this.stats.replayed++;
       } else {
@@ -140,6 +141,40 @@ export class CommandPath implements CommandSink {
       this.stats.failed++;
       this.log.error({ err: e, topic, clientId: client.clientId, id }, 'command failed with an internal error');
       return errorAnswer(id, new ApiError('INTERNAL', 'internal error'));
+    }
+  }
+
+  /**
+   * A stored answer for `id` (a retry), read outside any write transaction and only once it
+   * is durable; null for a new id. Throws CONFLICT for an id used for a different command.
+   */
+  private async storedAnswer(id: string, username: string, hash: string): Promise<Answer | null> {
+    const known = this.store.read((tx) => tx.idempotency.lookup(id, username, hash));
+    if (known.kind === 'conflict') throw conflict(id, known.firstTopic);
+    if (known.kind === 'new') return null;
+    await this.store.whenDurable(); // committed is not yet on disk while its batch's sync runs
+    this.stats.replayed++;
+    return known.answer as Answer;
+  }
+
+  /**
+   * Runs `work` in the group commit. When the write path fails (a full disk, a failed sync),
+   * a retry of a command stored earlier is still answered from a read, so a tablet whose
+   * reply was lost is not told its durable command failed.
+   */
+  private async transactOrReplay<T>(id: string, username: string, hash: string, work: (tx: Tx) => T): Promise<{ value: T } | { replay: Answer }> {
+    try {
+      return { value: await this.store.transact(work) };
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      let known: Answer | null = null;
+      try {
+        known = await this.storedAnswer(id, username, hash);
+      } catch (readError) {
+        if (readError instanceof ApiError) throw readError; // CONFLICT
+      }
+      if (known) return { replay: known };
+      throw e;
     }
   }
 

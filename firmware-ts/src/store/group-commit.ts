@@ -72,6 +72,7 @@ export class GroupCommitter {
   private readonly savepoint: Statement;
   private readonly release: Statement;
   private readonly rollbackTo: Statement;
+  private readonly changes: Statement;
   readonly stats: GroupCommitStats = {
     commits: 0,
     units: 0,
@@ -88,7 +89,8 @@ export class GroupCommitter {
     private readonly db: Db,
     private readonly maxBatch: number,
     private readonly onCommitError: (e: unknown) => void = () => {},
-    private readonly onCommit: (okUnits: number) => void = () => {},
+    /** After a batch's sync: how many of its units succeeded having written a row (a replay writes none). */
+    private readonly onCommit: (writingUnits: number) => void = () => {},
     private readonly durable: DurableSync = db.memory ? noSync : new WalSync(db.name),
   ) {
     // IMMEDIATE takes the write lock up front, so a busy reader cannot fail the commit.
@@ -98,6 +100,7 @@ export class GroupCommitter {
     this.savepoint = db.prepare('SAVEPOINT unit');
     this.release = db.prepare('RELEASE unit');
     this.rollbackTo = db.prepare('ROLLBACK TO unit');
+    this.changes = db.prepare('SELECT total_changes()').pluck();
   }
 
   /** Runs `work` in the next batch; settles after its commit is on disk (or failed). */
@@ -189,11 +192,14 @@ export class GroupCommitter {
       return;
     }
     const outcomes: Outcome[] = [];
+    let writing = 0;
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
       this.savepoint.run();
       try {
+        const before = this.totalChanges();
         const value = p.work();
+        if (this.totalChanges() !== before) writing++;
         this.release.run();
         outcomes.push({ ok: true, value });
       } catch (error) {
@@ -233,12 +239,12 @@ export class GroupCommitter {
     this.stats.units += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
     this.stats.lastCommitMs = performance.now() - t0;
-    const okUnits = outcomes.filter((o) => o.ok).length;
+    const writingUnits = writing;
     // Failed units wait for the sync too: their errors may rest on what earlier,
     // not yet durable batches wrote (a ticket already taken, say).
     this.afterSync({
       done: () => {
-        this.onCommit(okUnits);
+        this.onCommit(writingUnits);
         batch.forEach((p, i) => {
           const o = outcomes[i]!;
           if (o.ok) p.resolve(o.value);
@@ -251,6 +257,11 @@ export class GroupCommitter {
           p.reject(o.ok ? e : o.error);
         }),
     });
+  }
+
+  /** Rows inserted, updated or deleted on this connection so far (sqlite3_total_changes64). */
+  private totalChanges(): number {
+    return this.changes.get() as number;
   }
 
   /** Queues a committed batch for the next sync; starts it at once if none runs. */

@@ -107,9 +107,9 @@ export class Store implements Part {
       db,
       this.opts.maxBatch,
       (e) => this.onWriteFailure(e),
-      (okUnits) => {
-        // A batch whose every unit failed or was a replay proves nothing about free space.
-        if (okUnits > 0) this.onWriteSuccess();
+      (writingUnits) => {
+        // A batch whose every unit failed or was a replay (no row written) proves nothing about free space.
+        if (writingUnits > 0) this.onWriteSuccess();
       },
     );
     const outbox = new Outbox(db, this.opts.outbox ?? null);
