@@ -6,6 +6,7 @@
 import type { Health } from '../lifecycle.js';
 import { outboxView, syncView, type OutboxView, type SyncView } from './outbox-view.js';
 import type { ControlSources } from './sources.js';
+import { runtimeFacts, type RuntimeFacts } from './runtime.js';
 import { systemFacts, type SystemFacts } from './system.js';
 
 export interface DeviceView extends Health {
@@ -30,6 +31,7 @@ export interface StatusModel {
   sync: SyncView;
   clock: { quality: string; bootId: string; gnssOffsetMs: number | null };
   system: SystemFacts;
+  runtime: RuntimeFacts;
 }
 
 export function deviceViews(src: ControlSources): DeviceView[] {
@@ -71,5 +73,6 @@ export function statusModel(src: ControlSources): StatusModel {
     sync: syncView(src),
     clock: { quality: src.clock.quality(), bootId: src.clock.bootId, gnssOffsetMs: src.devices.gnss?.snapshot().clockOffsetMs ?? null },
     system: systemFacts(src.config.dataDir),
+    runtime: runtimeFacts(),
   };
 }

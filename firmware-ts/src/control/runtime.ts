@@ -1,0 +1,61 @@
+// The process's own vital signs for `GET /v1/status` (`runtime`): what a leak or a
+// stall would show first. The soak (scripts/soak.ts, test/chaos/soak-quick.test.ts)
+// reads them over hours and checks they stay flat: live resources by type (timers,
+// sockets, file requests), event listeners on the process and on every live handle,
+// and the event-loop delay since the previous read.
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { EventEmitter } from 'node:events';
+
+export interface RuntimeFacts {
+  /** process.getActiveResourcesInfo() counted by type, e.g. {"Timeout": 12, "TCPSocketWrap": 11}. */
+  resources: Record<string, number>;
+  /** Listeners on `process` plus on every live handle (sockets, servers, serial ports, timers). */
+  listeners: { process: number; handles: number; total: number };
+  /** Event-loop delay since the previous status read (null before the first window has samples). */
+  eventLoopDelayMs: { p50: number; p99: number; max: number; windowS: number } | null;
+  heapUsedBytes: number;
+}
+
+/** The histogram is started on the first read: importing this module costs nothing. */
+let histogram: IntervalHistogram | null = null;
+let windowStart = 0;
+
+function listenersOf(e: unknown): number {
+  const em = e as Partial<EventEmitter> | null;
+  if (!em || typeof em.eventNames !== 'function' || typeof em.listenerCount !== 'function') return 0;
+  let n = 0;
+  for (const name of em.eventNames()) n += em.listenerCount(name);
+  return n;
+}
+
+/** Live handles: an undocumented but long-stable Node API; an empty list where it is missing. */
+function activeHandles(): unknown[] {
+  const fn = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles;
+  return typeof fn === 'function' ? fn.call(process) : [];
+}
+
+const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+
+export function runtimeFacts(): RuntimeFacts {
+  const resources: Record<string, number> = {};
+  for (const r of process.getActiveResourcesInfo()) resources[r] = (resources[r] ?? 0) + 1;
+  const onProcess = listenersOf(process);
+  const onHandles = activeHandles().reduce<number>((s, h) => s + listenersOf(h), 0);
+
+  let delay: RuntimeFacts['eventLoopDelayMs'] = null;
+  const now = performance.now();
+  if (!histogram) {
+    histogram = monitorEventLoopDelay({ resolution: 20 });
+    histogram.enable();
+  } else if (histogram.count > 0) {
+    delay = { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), windowS: Math.round((now - windowStart) / 100) / 10 };
+  }
+  histogram.reset();
+  windowStart = now;
+  return {
+    resources,
+    listeners: { process: onProcess, handles: onHandles, total: onProcess + onHandles },
+    eventLoopDelayMs: delay,
+    heapUsedBytes: process.memoryUsage().heapUsed,
+  };
+}

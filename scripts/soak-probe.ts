@@ -1,0 +1,113 @@
+// What the soak measures on the gateway process, from /proc/<pid> (Linux) and the
+// control socket's `runtime` facts: RSS, open file descriptors, CPU time, bytes written
+// to the block layer, event listeners, live resources and the event-loop delay. The
+// summary fits a least-squares line through RSS after the warm-up (MB per hour).
+import { readdirSync, readFileSync } from 'node:fs';
+import type { RuntimeFacts } from '../firmware-ts/src/control/runtime.js';
+
+export interface Sample {
+  /** Seconds since the soak started. */
+  t: number;
+  rssBytes: number;
+  fds: number;
+  /** utime + stime in seconds. */
+  cpuS: number;
+  /** /proc/<pid>/io write_bytes: what the process caused to be written to storage. */
+  writeBytes: number;
+  listeners: number;
+  resources: number;
+  heapBytes: number;
+  /** Event-loop delay p99 / max over the window since the previous sample. */
+  loopP99Ms: number | null;
+  loopMaxMs: number | null;
+}
+
+const TICKS = 100; // USER_HZ: 100 on every Linux the gateway runs on (getconf CLK_TCK)
+
+export function readProc(pid: number): Pick<Sample, 'rssBytes' | 'fds' | 'cpuS' | 'writeBytes'> {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuS = (Number(f[11]) + Number(f[12])) / TICKS;
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const writeBytes = Number(/write_bytes:\s+(\d+)/.exec(io)?.[1] ?? NaN);
+  return { rssBytes: rssKb * 1024, fds: readdirSync(`/proc/${pid}/fd`).length, cpuS, writeBytes };
+}
+
+export function sampleOf(pid: number, t: number, rt: RuntimeFacts): Sample {
+  return {
+    t,
+    ...readProc(pid),
+    listeners: rt.listeners.total,
+    resources: Object.values(rt.resources).reduce((s, n) => s + n, 0),
+    heapBytes: rt.heapUsedBytes,
+    loopP99Ms: rt.eventLoopDelayMs?.p99 ?? null,
+    loopMaxMs: rt.eventLoopDelayMs?.max ?? null,
+  };
+}
+
+/** Least-squares slope of y over x. */
+export function slope(xs: readonly number[], ys: readonly number[]): number {
+  const n = xs.length;
+  if (n < 2) return NaN;
+  const mx = xs.reduce((s, x) => s + x, 0) / n;
+  const my = ys.reduce((s, y) => s + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den === 0 ? NaN : num / den;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
+};
+
+export interface SoakSummary {
+  minutes: number;
+  warmupMinutes: number;
+  samples: number;
+  rssStartMB: number;
+  rssEndMB: number;
+  rssSlopeMBPerHour: number;
+  heapSlopeMBPerHour: number;
+  fdsAfterWarmup: { min: number; max: number; first: number; last: number };
+  listenersAfterWarmup: { min: number; max: number; first: number; last: number };
+  resourcesAfterWarmup: { min: number; max: number; first: number; last: number };
+  loopDelayP99Ms: { median: number; worst: number };
+  loopDelayMaxMs: number;
+  cpuSharePct: number;
+  writeMBPerHour: number;
+}
+
+const range = (xs: number[]) => ({ min: Math.min(...xs), max: Math.max(...xs), first: xs[0]!, last: xs[xs.length - 1]! });
+const r2 = (n: number) => Math.round(n * 100) / 100;
+
+export function summarize(samples: readonly Sample[], warmupS: number): SoakSummary {
+  const after = samples.filter((s) => s.t >= warmupS);
+  if (after.length < 2) throw new Error(`only ${after.length} samples after the ${warmupS} s warm-up: run longer`);
+  const first = after[0]!;
+  const last = after[after.length - 1]!;
+  const hours = (last.t - first.t) / 3600;
+  const loops = after.map((s) => s.loopP99Ms).filter((x): x is number => x !== null);
+  return {
+    minutes: r2(samples[samples.length - 1]!.t / 60),
+    warmupMinutes: r2(warmupS / 60),
+    samples: after.length,
+    rssStartMB: r2(first.rssBytes / 2 ** 20),
+    rssEndMB: r2(last.rssBytes / 2 ** 20),
+    rssSlopeMBPerHour: r2(slope(after.map((s) => s.t / 3600), after.map((s) => s.rssBytes / 2 ** 20))),
+    heapSlopeMBPerHour: r2(slope(after.map((s) => s.t / 3600), after.map((s) => s.heapBytes / 2 ** 20))),
+    fdsAfterWarmup: range(after.map((s) => s.fds)),
+    listenersAfterWarmup: range(after.map((s) => s.listeners)),
+    resourcesAfterWarmup: range(after.map((s) => s.resources)),
+    loopDelayP99Ms: { median: r2(pct(loops, 50)), worst: r2(Math.max(...loops)) },
+    loopDelayMaxMs: r2(Math.max(...after.map((s) => s.loopMaxMs ?? 0))),
+    cpuSharePct: r2(((last.cpuS - first.cpuS) / (last.t - first.t)) * 100),
+    writeMBPerHour: r2((last.writeBytes - first.writeBytes) / 2 ** 20 / hours),
+  };
+}
