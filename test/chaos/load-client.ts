@@ -1,23 +1,61 @@
-// A staff tablet under chaos: an mqtt.js client that keeps 1-4 logbook commands in
-// flight, records every answer in a shared ledger, and after any disconnect (or an
-// answer that never came) RETRIES each unacknowledged command with the same id and
-// payload. It may also re-send commands that were already acknowledged, to check
-// that a retry returns the first answer.
+// A staff tablet under chaos: an mqtt.js client that keeps 1-4 commands in flight
+// (logbook entries, queue takes or calls, requests), records every answer in a shared
+// ledger, and after any disconnect (or an answer that never came) RETRIES each
+// unacknowledged command with the same id and payload. It may also re-send commands
+// that were already acknowledged, to check that a retry returns the first answer.
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 
 export const ADD_TOPIC = 'vim/cmd/logbook/add';
+
+/** What a load client sends. Every kind writes journal rows stamped with the command id. */
+export type LoadKind = 'logbook' | 'queue-take' | 'queue-call' | 'request';
+
+interface KindSpec {
+  topic: string;
+  payload(cmd: Command): Record<string, unknown>;
+  /** Domain refusals that settle a command (nothing written, not retried), e.g. an empty queue. */
+  settles?: ReadonlySet<string>;
+}
+
+export const KINDS: Record<LoadKind, KindSpec> = {
+  logbook: { topic: ADD_TOPIC, payload: (c) => ({ text: c.text }) },
+  'queue-take': { topic: 'vim/cmd/queue/take', payload: (c) => ({ service: 'ABCD'[c.client % 4]! }) },
+  // Counter 1 is opened by the test; an empty queue is a valid, final answer. The client
+  // closes each called ticket (no-show) before it calls the next (LoadClient.create).
+  'queue-call': { topic: 'vim/cmd/queue/call-next', payload: () => ({ counter: 1 }), settles: new Set(['NOTHING_WAITING']) },
+  request: {
+    topic: 'vim/cmd/requests/create',
+    payload: (c) => ({
+      type: 'istek',
+      category: 'water',
+      authority: 'buski',
+      subject: 'Su kesintisi',
+      description: c.text,
+      citizen: { name: 'Ayşe Yılmaz' },
+      kvkk: { consent: true, noticeVersion: '2026-01' },
+    }),
+  },
+};
 
 /** Answers that mean "not written, try again later"; anything else unexpected is a violation. */
 const RETRYABLE = new Set(['STORE_FULL', 'STORE_UNAVAILABLE', 'RATE_LIMITED']);
 
 export interface Command {
   id: string;
+  kind: LoadKind;
+  topic: string;
+  args: Record<string, unknown>;
   text: string;
   client: number;
   sends: number;
+  /** The seq of a logbook entry's first ok answer. */
   ackSeq?: number;
   recordId?: string;
+  /** The first ok answer's result, as JSON: every replay must equal it. */
+  result?: string;
+  /** A domain refusal in KINDS[kind].settles that ended the command with nothing written. */
+  settled?: string;
   /** ok answers received for this id (the first one plus every replay). */
   okAnswers: number;
 }
@@ -25,7 +63,7 @@ export interface Command {
 interface AnswerDoc {
   id: string | null;
   ok: boolean;
-  result?: { seq?: unknown; recordId?: unknown };
+  result?: { seq?: unknown; recordId?: unknown; [k: string]: unknown };
   error?: { code?: string; message?: string };
 }
 
@@ -38,19 +76,24 @@ export class Ledger {
   replaysSameSeq = 0;
   retryableErrors = 0;
 
-  create(client: number): Command {
+  settled = 0;
+
+  create(client: number, kind: LoadKind = 'logbook', override?: { topic: string; args: Record<string, unknown> }): Command {
     const id = randomUUID();
-    const cmd: Command = { id, text: `chaos c${client} ${id.slice(0, 8)} ${'·'.repeat(Math.floor(Math.random() * 64))}`, client, sends: 0, okAnswers: 0 };
+    const cmd: Command = { id, kind, topic: '', args: {}, text: `chaos c${client} ${id.slice(0, 8)} ${'·'.repeat(Math.floor(Math.random() * 64))}`, client, sends: 0, okAnswers: 0 };
+    cmd.topic = override?.topic ?? KINDS[kind].topic;
+    cmd.args = override?.args ?? KINDS[kind].payload(cmd);
     this.commands.set(id, cmd);
     return cmd;
   }
 
   get acked(): Command[] {
-    return [...this.commands.values()].filter((c) => c.ackSeq !== undefined);
+    return [...this.commands.values()].filter((c) => c.result !== undefined);
   }
 
+  /** Neither acknowledged nor settled by a domain refusal: still to be retried. */
   get unacked(): Command[] {
-    return [...this.commands.values()].filter((c) => c.ackSeq === undefined);
+    return [...this.commands.values()].filter((c) => c.result === undefined && c.settled === undefined);
   }
 
   /** Returns true when the command is now acknowledged. */
@@ -70,30 +113,38 @@ export class Ledger {
     if (a.ok) {
       const seq = a.result?.seq;
       const recordId = a.result?.recordId;
-      if (typeof seq !== 'number' || typeof recordId !== 'string') {
+      if (cmd.kind === 'logbook' && (typeof seq !== 'number' || typeof recordId !== 'string')) {
         this.violations.push(`ok answer without seq/recordId: ${raw.slice(0, 300)}`);
         return { id: cmd.id, acked: false };
       }
+      if (cmd.settled !== undefined) this.violations.push(`${cmd.id} was refused ${cmd.settled}, later answered ok: ${raw.slice(0, 300)}`);
+      const result = JSON.stringify(a.result ?? null);
       cmd.okAnswers++;
-      if (cmd.ackSeq === undefined) {
-        cmd.ackSeq = seq;
-        cmd.recordId = recordId;
+      if (cmd.result === undefined) {
+        cmd.result = result;
+        if (typeof seq === 'number') cmd.ackSeq = seq;
+        if (typeof recordId === 'string') cmd.recordId = recordId;
         this.acks++;
       } else {
         this.replays++;
-        if (cmd.ackSeq === seq && cmd.recordId === recordId) this.replaysSameSeq++;
-        else this.violations.push(`retry of ${cmd.id} answered seq ${seq} (${recordId}), first answer was seq ${cmd.ackSeq} (${cmd.recordId})`);
+        if (cmd.result === result) this.replaysSameSeq++;
+        else this.violations.push(`retry of ${cmd.id} answered ${result.slice(0, 200)}, first answer was ${cmd.result.slice(0, 200)}`);
       }
       return { id: cmd.id, acked: true };
     }
     const code = a.error?.code ?? '?';
+    if (KINDS[cmd.kind].settles?.has(code) && cmd.result === undefined) {
+      if (cmd.settled === undefined) this.settled++;
+      cmd.settled = code;
+      return { id: cmd.id, acked: true };
+    }
     if (RETRYABLE.has(code)) {
       this.retryableErrors++;
-      if (cmd.ackSeq !== undefined) this.violations.push(`retry of acknowledged ${cmd.id} answered ${code} instead of the first answer`);
+      if (cmd.result !== undefined) this.violations.push(`retry of acknowledged ${cmd.id} answered ${code} instead of the first answer`);
     } else {
       this.violations.push(`unexpected error answer for ${cmd.id}: ${raw.slice(0, 300)}`);
     }
-    return { id: cmd.id, acked: cmd.ackSeq !== undefined };
+    return { id: cmd.id, acked: cmd.result !== undefined };
   }
 }
 
@@ -103,6 +154,10 @@ export interface LoadClientOptions {
   password: string;
   /** A command unanswered this long on a live connection is sent again (same id). */
   resendAfterMs?: number;
+  /** What this client sends; logbook entries by default. */
+  kind?: LoadKind;
+  /** Most commands in flight; 1-4 at random by default. */
+  window?: number;
 }
 
 export class LoadClient {
@@ -114,9 +169,11 @@ export class LoadClient {
   readonly pending = new Map<string, number>();
   private readonly retry: string[] = [];
   /** How many commands this client keeps in flight, 1-4. */
-  readonly window = 1 + Math.floor(Math.random() * 4);
+  readonly window: number;
   generating = true;
   connects = 0;
+  /** queue-call: the ticket this counter called and has not completed yet. */
+  private called: string | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -125,6 +182,7 @@ export class LoadClient {
     private readonly opts: LoadClientOptions,
   ) {
     this.clientId = `${opts.username}@chaos${index}`;
+    this.window = opts.window ?? 1 + Math.floor(Math.random() * 4);
     this.replyTopic = `vim/reply/${this.clientId}`;
   }
 
@@ -168,6 +226,10 @@ export class LoadClient {
     c.on('message', (topic, payload) => {
       if (topic !== this.replyTopic) return;
       const { id, acked } = this.ledger.onAnswer(payload.toString('utf8'));
+      const cmd = id === null ? undefined : this.ledger.commands.get(id);
+      if (cmd?.kind === 'queue-call' && cmd.result !== undefined) {
+        this.called = cmd.topic === KINDS['queue-call'].topic ? ((JSON.parse(cmd.result) as { ticketId: string }).ticketId) : null;
+      }
       if (id !== null && (acked || this.pending.has(id))) {
         this.pending.delete(id);
         const i = this.retry.indexOf(id);
@@ -216,11 +278,14 @@ export class LoadClient {
       let cmd: Command | undefined;
       const id = this.retry.shift();
       if (id !== undefined) cmd = this.ledger.commands.get(id);
-      else if (this.generating) cmd = this.ledger.create(this.index);
+      else if (this.generating) {
+        const complete = this.called === null ? undefined : { topic: 'vim/cmd/queue/no-show', args: { ticket: this.called } };
+        cmd = this.ledger.create(this.index, this.opts.kind, complete);
+      }
       if (!cmd) break;
       cmd.sends++;
       this.pending.set(cmd.id, Date.now());
-      c.publish(ADD_TOPIC, JSON.stringify({ id: cmd.id, text: cmd.text }), { qos: 1 }, () => {
+      c.publish(cmd.topic, JSON.stringify({ id: cmd.id, ...cmd.args }), { qos: 1 }, () => {
         /* a publish cut off by the kill is retried by the ledger, not by mqtt.js */
       });
     }
