@@ -7,7 +7,8 @@ import { RECORD_CLASSES } from '../store/records.js';
 import { seconds, type CliContext } from './context.js';
 import { color, EXIT, HEALTH_EXIT, printJson, UsageError } from './output.js';
 import { backlogLine, syncLine } from './status.js';
-import { age, bytes, Progress, table } from './table.js';
+import { Progress } from './progress.js';
+import { age, bytes, table } from './table.js';
 
 export async function queueCommand(ctx: CliContext): Promise<number> {
   const q = await ctx.client().call<QueueSnapshot>('GET', '/v1/queue');
@@ -75,7 +76,7 @@ async function syncNow(ctx: CliContext): Promise<number> {
   const waitS = seconds(ctx.values.wait ?? '60', '--wait');
   const first = await ctx.client().call<{ sync: SyncView; outbox: OutboxView }>('POST', '/v1/sync/now');
   const start = waiting(first.outbox);
-  const progress = new Progress('sending to HQ');
+  const progress = new Progress('sending to HQ', { unit: ' records' });
   let last = start;
   let lastChange = Date.now();
   const until = Date.now() + waitS * 1000;
@@ -86,7 +87,7 @@ async function syncNow(ctx: CliContext): Promise<number> {
     const now = waiting(o);
     if (now !== last) lastChange = Date.now();
     last = now;
-    progress.update(Math.max(0, start - now), start, ' records');
+    progress.update(Math.max(0, start - now), start);
   }
   progress.done();
   const result = { requested: true, before: start, after: last, sent: Math.max(0, start - last), complete: last === 0 };

@@ -6,7 +6,7 @@ import type { ExportEnd, ExportHeader } from '../control/export.js';
 import type { CliContext } from './context.js';
 import { ControlReplyError, DaemonUnreachable } from './control-client.js';
 import { color, EXIT, UsageError } from './output.js';
-import { Progress } from './table.js';
+import { Progress } from './progress.js';
 
 /** YYYY-MM-DD is a service day in Istanbul (UTC+3 all year); an ISO time as given; 7d / 12h back from now. */
 export function parseSince(v: string | undefined, now = Date.now()): Date {
@@ -29,9 +29,9 @@ export async function exportCommand(ctx: CliContext): Promise<number> {
   } catch (e) {
     if (!(e instanceof DaemonUnreachable)) throw e;
     // A van whose gateway will not start still has its journal: read it directly.
-    const progress = new Progress('exporting (journal file)');
+    const progress = new Progress('exporting (journal file)', { unit: ' lines' });
     if (!ctx.values.offline) process.stderr.write(`${e.message}\nreading the journal file directly instead\n`);
-    const r = await (await import('./export-offline.js')).exportOffline(ctx.values.config, since, (n) => progress.update(n, null, ' lines'));
+    const r = await (await import('./export-offline.js')).exportOffline(ctx.values.config, since, (n) => progress.update(n, null));
     progress.done();
     if (r.code === EXIT.ok) process.stderr.write(`${r.records} records since ${since.toISOString()} exported from ${r.file}\n`);
     return r.code;
@@ -42,7 +42,7 @@ export async function exportCommand(ctx: CliContext): Promise<number> {
     const err = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: { code: string; message: string } }).error;
     throw new ControlReplyError(res.statusCode ?? 500, err?.code ?? 'ERROR', err?.message ?? `HTTP ${res.statusCode}`);
   }
-  const progress = new Progress('exporting');
+  const progress = new Progress('exporting', { unit: ' records' });
   let header: ExportHeader | null = null;
   let end: ExportEnd | null = null;
   let records = 0;
@@ -58,7 +58,7 @@ export async function exportCommand(ctx: CliContext): Promise<number> {
       continue;
     }
     records++;
-    if (records % 200 === 0) progress.update(records, header.fromSeq === null ? null : header.toSeq - header.fromSeq + 1, ' records');
+    if (records % 200 === 0) progress.update(records, header.fromSeq === null ? null : header.toSeq - header.fromSeq + 1);
   }
   progress.done();
   if (!end) {

@@ -61,24 +61,3 @@ export function bytes(n: number | null | undefined): string {
   }
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
-
-/** A progress line on stderr when it is a terminal (redrawn in place); nothing otherwise. */
-export class Progress {
-  private readonly on = process.stderr.isTTY === true;
-  private last = 0;
-  constructor(private readonly label: string) {}
-
-  update(done: number, total: number | null, unit = ''): void {
-    if (!this.on || Date.now() - this.last < 100) return;
-    this.last = Date.now();
-    const width = 30;
-    const bar = total && total > 0 ? `[${'#'.repeat(Math.round((Math.min(done, total) / total) * width)).padEnd(width, '.')}] ` : '';
-    const count = total === null ? `${done}${unit}` : `${done}/${total}${unit}`;
-    process.stderr.write(`\r${this.label} ${bar}${count}\x1b[K`);
-  }
-
-  done(message?: string): void {
-    if (!this.on) return;
-    process.stderr.write(`\r\x1b[K${message ? `${message}\n` : ''}`);
-  }
-}
