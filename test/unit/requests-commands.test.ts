@@ -228,6 +228,7 @@ describe('bad input changes nothing', () => {
     ['an unknown department', { department: 'itfaiye' }, 'UNKNOWN_AUTHORITY', 'department: "itfaiye" is not a department'],
     ['a photo over the limit', { photos: [{ data: PNG.toString('base64') }, { data: big }] }, 'ATTACHMENT_TOO_LARGE', 'photos[1]: is '],
     ['a photo that is not an image', { photos: [{ data: Buffer.from('%PDF-1.7 belge').toString('base64'), mime: 'image/jpeg' }] }, 'ATTACHMENT_NOT_IMAGE', 'photos[0]: is not a JPEG'],
+    ['an empty photo', { photos: [{ data: PNG.toString('base64') }, { data: '' }] }, 'ATTACHMENT_NOT_IMAGE', 'photos[1].data: is empty'],
     ['five photos', { photos: Array.from({ length: 5 }, () => ({ data: PNG.toString('base64') })) }, 'INVALID_PAYLOAD', 'photos: must NOT have more than 4 items'],
     ['a description over the limit', { description: 'x'.repeat(4001) }, 'INVALID_PAYLOAD', 'description: must NOT have more than 4000 characters'],
     ['Bilgi Edinme without what Law 4982 needs', { type: 'bilgi_edinme', category: 'zoning', citizen: { name: 'Mehmet' } }, 'MISSING_FIELDS', 'citizen.name, citizen.address, citizen.tckn, citizenConfirmed: are required'],

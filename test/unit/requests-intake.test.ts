@@ -147,6 +147,9 @@ describe('photos', () => {
     expect(refusal(() => decodePhoto(PNG.toString('base64'), 50, 'photos[1]'))).toMatchObject({ code: 'ATTACHMENT_TOO_LARGE', details: { field: 'photos[1]', bytes: PNG.length, max: 50 } });
     expect(refusal(() => decodePhoto(Buffer.from('%PDF-1.7').toString('base64'), 50, 'photos[0]'))).toMatchObject({ code: 'ATTACHMENT_NOT_IMAGE', message: 'photos[0]: is not a JPEG, PNG, WebP or HEIC image' });
     expect(refusal(() => decodePhoto('iVBO*w0K', 50, 'photos[0]'))).toMatchObject({ code: 'ATTACHMENT_NOT_IMAGE', message: 'photos[0].data: is not base64' });
+    // The schema leaves the length to decodePhoto (a minLength would have Ajv count a megabyte of characters).
+    expect(refusal(() => decodePhoto('', 50, 'photos[2]'))).toMatchObject({ code: 'ATTACHMENT_NOT_IMAGE', message: 'photos[2].data: is empty', details: { field: 'photos[2].data' } });
+    expect(refusal(() => decodePhoto('data:image/png;base64,', 50, 'photos[0]'))).toMatchObject({ code: 'ATTACHMENT_NOT_IMAGE', message: 'photos[0].data: is empty' });
     expect(base64Bytes(PNG.toString('base64'))).toBe(PNG.length);
   });
 

@@ -58,13 +58,21 @@ export class CommandPath implements CommandSink {
     this.publisher = publisher;
   }
 
-  accept(client: ClientInfo, topic: string, payload: Buffer): void {
+  accept(client: ClientInfo, topic: string, payload: Buffer, ack: () => void = () => {}): void {
+    // An async command (a card payment) may run for minutes: its PUBACK goes now. The others
+    // answer within a commit, and their PUBACK follows the reply in the same socket write.
+    const reg = this.registry.get(topic);
+    if (reg && isAsyncCommand(reg.def)) ack();
     this.execute(client, topic, payload).then(
-      (answer) => this.reply(client, answer),
+      (answer) => {
+        this.reply(client, answer);
+        ack();
+      },
       (e: unknown) => {
         this.stats.failed++;
         this.log.error({ err: e, topic, clientId: client.clientId }, 'command path failed');
         this.reply(client, errorAnswer(null, new ApiError('INTERNAL', 'internal error')));
+        ack();
       },
     );
   }
@@ -92,8 +100,8 @@ export class CommandPath implements CommandSink {
         throw new ApiError('INVALID_PAYLOAD', `${first.path || 'payload'}: ${first.message}`, { errors: v.errors });
       }
       const args = v.value as Record<string, unknown> & { id: string };
-      const ctx: CommandContext = { client, commandId: args.id };
       const hash = payloadHash(topic, args);
+      const ctx: CommandContext = { client, commandId: args.id, payloadHash: hash };
       const def = reg.def;
       if (isAsyncCommand(def)) {
         // Checked before run(), which acts on the world (a card terminal) outside any transaction.

@@ -22,6 +22,11 @@ export function CommandPayload<P extends TProperties>(props: P, description: str
 export interface CommandContext {
   client: ClientInfo;
   commandId: string;
+  /**
+   * payloadHash(topic, args), the hash the command path files the answer under. Computed
+   * once per command and handed on: over a request's photos it costs milliseconds per MB.
+   */
+  payloadHash: string;
 }
 
 interface CommandInfo<S extends TObject> {

@@ -46,7 +46,9 @@ export function requestsCreatePayload(l: RequestLimits) {
       photos: Type.Optional(
         Type.Array(
           Strict({
-            data: Type.String({ minLength: 1, description: 'The image, base64 (a data: URL is accepted); JPEG, PNG, WebP or HEIC, by its bytes' }),
+            // No minLength: Ajv counts a string's characters one by one for it, a megabyte
+            // of base64 per photo; decodePhoto refuses an empty one, naming it.
+            data: Type.String({ description: 'The image, base64 (a data: URL is accepted); JPEG, PNG, WebP or HEIC, by its bytes' }),
             mime: Type.Optional(Type.String({ maxLength: 64, description: 'What the tablet says it is; not trusted, the bytes decide' })),
           }),
           { maxItems: l.photoMaxCount, description: 'Photos, each up to requests.photos.maxBytes; stored as files beside the journal, their SHA-256 in the record' },

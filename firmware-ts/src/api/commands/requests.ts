@@ -18,7 +18,6 @@ import { istanbulDate } from '../../services/requests/calendar.js';
 import { buildRecord, REQUEST_RECORD_TYPE, requestView, type RequestRecord } from '../../services/requests/record.js';
 import { formatTrackingNumber, parseTrackingNumber, sequenceName } from '../../services/requests/tracking.js';
 import { uuidv7 } from '../../platform/ids.js';
-import { payloadHash } from '../../store/idempotency.js';
 import type { Store } from '../../store/store.js';
 import { defineAsyncCommand, defineCommand, topicOf, type CommandContext, type CommandDefinition } from '../command.js';
 import { ApiError, type Answer } from '../errors.js';
@@ -78,9 +77,10 @@ export function requestsCommands(svc: RequestsService | null): CommandDefinition
     const tckn = service.protectTckn(intake.citizen.tckn);
     const position = service.position();
     const visit = service.visit();
-    // The same hash the command path files the answer under (command-path.ts), so the answer is
-    // stored in this transaction; the path's own later store then finds it and adds nothing.
-    const hash = payloadHash(createTopic, args);
+    // The hash the command path files the answer under (computed once there: over a megabyte
+    // of photos it is not cheap), so the answer is stored in this transaction; the path's own
+    // later store then finds it and adds nothing.
+    const hash = ctx.payloadHash;
     const user = ctx.client.username;
     const out = await store.transact((tx): { record: RequestRecord | null; result: unknown } => {
       const seen = tx.idempotency.lookup(ctx.commandId, user, hash);

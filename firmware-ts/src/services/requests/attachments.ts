@@ -62,6 +62,7 @@ export function base64Bytes(b64: string): number {
 export function decodePhoto(text: string, maxBytes: number, field: string): Photo {
   let b64 = text.replace(DATA_URL, '');
   if (/\s/.test(b64)) b64 = b64.replace(/\s+/g, '');
+  if (b64.length === 0) throw new RequestError('ATTACHMENT_NOT_IMAGE', `${field}.data: is empty`, { field: `${field}.data` });
   if (b64.length % 4 !== 0 || !BASE64.test(b64)) {
     throw new RequestError('ATTACHMENT_NOT_IMAGE', `${field}.data: is not base64`, { field: `${field}.data` });
   }
