@@ -168,7 +168,7 @@ export async function requestsDesk(plan: DayPlan, planted: Planted, clock: DayCl
           subject: 'Yolda çukur',
           description: 'Köy yolunun girişindeki çukur büyüdü; ışık yok, gece tehlikeli.',
           citizen: { name: 'Mehmet Öztürk', phone },
-          photos: Array.from({ length: 1 + (i % 3) }, () => jpeg(rng, 6000 + Math.floor(rng() * 8000))),
+          photos: Array.from({ length: 1 + (i % 3) }, () => ({ data: jpeg(rng, 6000 + Math.floor(rng() * 8000)), mime: 'image/jpeg' })),
           sms: true,
         };
         break;

@@ -87,7 +87,8 @@ export function makePlan(scale: number, seed = 20261128): DayPlan {
     const g = { fromS: stops[i]!.toS, toS: stops[i + 1]!.fromS };
     if (g.toS - g.fromS > best.toS - best.fromS) best = g;
   }
-  const unplugWall = Math.min(60, Math.max(10, 0.12 * daySeconds), (best.toS - best.fromS) / speedup - 6);
+  // A visit survives a GNSS outage (visits.outageMinutes), so the unplug may run into the next stop.
+  const unplugWall = Math.min(60, Math.max(10, 0.15 * daySeconds));
   return {
     scale,
     daySeconds,
