@@ -80,15 +80,15 @@ export function makePlan(scale: number, seed = 20261128): DayPlan {
   const speedup = route.durationS / (daySeconds * 0.92);
   const at = (f: number) => Math.round(f * daySeconds * 10) / 10;
   const gap = Math.max(8, 0.08 * daySeconds);
-  // The GNSS goes away on the longest drive between stops (no visit depends on it).
+  // The GNSS goes away on the longest drive between stops (the drive back into town):
+  // a stop passed without fixes could not be detected as a visit.
   const stops = route.stops();
-  let best = { fromS: 0, toS: 0 };
+  let best = { fromS: stops.at(-1)!.toS, toS: route.durationS + stops[0]!.fromS };
   for (let i = 0; i + 1 < stops.length; i++) {
     const g = { fromS: stops[i]!.toS, toS: stops[i + 1]!.fromS };
     if (g.toS - g.fromS > best.toS - best.fromS) best = g;
   }
-  // A visit survives a GNSS outage (visits.outageMinutes), so the unplug may run into the next stop.
-  const unplugWall = Math.min(60, Math.max(10, 0.15 * daySeconds));
+  const unplugWall = Math.min(60, Math.max(10, 0.15 * daySeconds), (best.toS - best.fromS) / speedup - 6);
   return {
     scale,
     daySeconds,
