@@ -45,8 +45,17 @@ export function pointerToPath(pointer: string): string {
     .replace(/\.\[/g, '[');
 }
 
+/**
+ * A property name from the input, appended to a path. A name that is not a plain
+ * identifier (empty, a space, a dot, a quote...) is quoted and cut short, so the
+ * message still names the field unambiguously and cannot grow with the input (the
+ * fuzz suite found `{" ": 1}` answered as " : is not a known field" and `{"": 1}` as
+ * "payload: ...").
+ */
 function join(base: string, key: string): string {
-  return base === '' ? key : `${base}.${key}`;
+  if (/^[A-Za-z_$][\w$-]{0,63}$/.test(key)) return base === '' ? key : `${base}.${key}`;
+  const quoted = JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key);
+  return `${base}[${quoted}]`;
 }
 
 function describe(e: ErrorObject): { path: string; message: string } {
