@@ -4,13 +4,18 @@
 #   sudo scripts/install-pi.sh              first install (idempotent: safe to run again)
 #   sudo scripts/install-pi.sh --upgrade    new release; keeps config and data; rolls back to
 #                                           the previous release if the new one is not healthy
-#                                           within 60 s
+#                                           within 60 s, never losing a record it took
+#                                           (docs/operations.md "Upgrade")
 # Options:
 #   --force            install on a machine that is not a Raspberry Pi
 #   --root DIR         install the files under DIR instead of / and only print the system
 #                      commands (users, apt, systemctl, udevadm, npm): a dry run to inspect
 #   --health-timeout S seconds the new release has to become healthy (default 60)
 #   --help
+#
+# Exit codes: 0 installed or upgraded; 1 failed, or the upgrade was rolled back; 2 the new
+# release is unhealthy but was kept, because it took records the previous release cannot
+# read (see docs/operations.md); 64 usage.
 #
 # Layout: /opt/vim-gateway/releases/<version>-<time>/ with /opt/vim-gateway/current and
 # /opt/vim-gateway/previous pointing at releases; config in /etc/vim-gateway (written only
@@ -26,7 +31,7 @@ NODE_MAJOR=22
 # The health check of a freshly started release; tests put a stand-in here.
 HEALTH_CMD=${VIMGW_HEALTH_CMD:-}
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "install-pi: $*" >&2; exit 1; }
 say() { echo "install-pi: $*"; }
 
@@ -183,15 +188,64 @@ if wait_healthy; then
   exit 0
 fi
 
-say "the new release was not healthy within $HEALTH_TIMEOUT s: rolling back to $(basename "$OLD")"
+say "the new release was not healthy within $HEALTH_TIMEOUT s"
 sys systemctl stop vim-gateway || true
-FAILED=$DATA/failed-$STAMP
-install -d -m 0750 "$FAILED"
-# Whatever the new release wrote is kept aside, never deleted: the maintainers can recover records from it.
-for f in "$DATA"/*.sqlite "$DATA"/*.sqlite-wal "$DATA"/*.sqlite-shm; do [ -e "$f" ] && mv -f "$f" "$FAILED/"; done
-for f in "$BACKUP"/*; do [ -e "$f" ] && cp -a "$f" "$DATA/"; done
+
+# Did the failed release take records? Tablets heard "ok" for them, so they must not be lost
+# (DESIGN.md non-negotiable 1), and a retried payment must find its first answer, not charge
+# again (2). Per journal file: "<schema version> <last seq>" of the backup and of the live store,
+# read by the new release's store-info (the old one's when the new one's cannot run).
+store_info() {
+  local js
+  for js in "$REL" "$OLD" "$SRC"; do
+    js=$js/dist/firmware-ts/src/cli/store-info.js
+    [ -f "$js" ] || continue
+    if node "$js" "$1" 2>/dev/null; then return 0; fi
+  done
+  return 1
+}
+DECISION=restore
+TAKEN=0
+for b in "$BACKUP"/*.sqlite; do
+  [ -e "$b" ] || continue
+  live=$DATA/$(basename "$b")
+  [ -e "$live" ] || continue
+  # A backup we cannot read says nothing; a live store we cannot read cannot be used by either release.
+  binfo=$(store_info "$b") || continue
+  linfo=$(store_info "$live") || continue
+  read -r bver bseq <<<"$binfo"
+  read -r lver lseq <<<"$linfo"
+  [ "$lseq" -gt "$bseq" ] || continue
+  TAKEN=$((TAKEN + lseq - bseq))
+  # The backup's schema is what the previous release migrated to, i.e. what it can open.
+  if [ "$lver" -gt "$bver" ]; then DECISION=stay; elif [ "$DECISION" = restore ]; then DECISION=keep; fi
+done
+
+if [ "$DECISION" = stay ]; then
+  # Rolling back would drop records tablets were told were safe. The new release stays; it keeps
+  # restarting (Restart=always) and serving what it can. Maintainers fix forward.
+  sys systemctl start vim-gateway || true
+  say "NOT rolled back: the new release took $TAKEN records and migrated the store to a schema the previous release cannot open; putting the backup back would lose them. It stays on $(basename "$REL"); see vimgw status and vimgw logs, and call the maintainers (docs/operations.md \"Upgrade\"). The pre-upgrade store is in $BACKUP"
+  exit 2
+fi
+
+say "rolling back to $(basename "$OLD")"
 point "$OPT/current" "$OLD"
 install_unit "$OLD"
+if [ "$DECISION" = keep ]; then
+  # Same schema: the previous release opens the live store, with the new records and their
+  # idempotency answers in it. Nothing is put back; the backup stays as it was.
+  say "keeping the store: the new release took $TAKEN records and left the schema as the previous release knows it"
+  AFTER="the store, with the $TAKEN records the new release took, was kept (pre-upgrade copy in $BACKUP)"
+else
+  FAILED=$DATA/failed-$STAMP
+  install -d -m 0750 "$FAILED"
+  # The failed release took no records (or its store cannot be read): the backup goes back, and
+  # whatever the failed release wrote is kept aside, never deleted, for the maintainers.
+  for f in "$DATA"/*.sqlite "$DATA"/*.sqlite-wal "$DATA"/*.sqlite-shm; do [ -e "$f" ] && mv -f "$f" "$FAILED/"; done
+  for f in "$BACKUP"/*; do [ -e "$f" ] && cp -a "$f" "$DATA/"; done
+  AFTER="the pre-upgrade store is back; what the failed release wrote is in $FAILED"
+fi
 sys systemctl start vim-gateway
-if wait_healthy; then say "rolled back to $(basename "$OLD"); the failed release's data is in $FAILED"; else say "rolled back, but the previous release is not healthy either: see vimgw logs"; fi
+if wait_healthy; then say "rolled back to $(basename "$OLD"); $AFTER"; else say "rolled back ($AFTER), but the previous release is not healthy either: see vimgw logs"; fi
 exit 1
