@@ -58,7 +58,7 @@ describe('systemd/vim-gateway.service', () => {
     for (const l of ['Type=notify', 'WatchdogSec=30', 'Restart=always', 'RestartPreventExitStatus=78', 'KillSignal=SIGTERM', 'TimeoutStopSec=15', 'User=vimgw', 'SupplementaryGroups=dialout gpio lp', 'RuntimeDirectory=vim-gateway', 'StateDirectory=vim-gateway', 'ConfigurationDirectory=vim-gateway', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'DevicePolicy=closed', 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK', 'SystemCallFilter=@system-service']) has(l);
     // SIGTERM's graceful stop is 10 s (main.ts STOP_DEADLINE_MS): systemd must wait longer.
     expect(Number(/^TimeoutStopSec=(\d+)$/m.exec(unit)?.[1])).toBeGreaterThan(10);
-    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node --max-old-space-size=\d+ \/opt\/vim-gateway\/current\/dist\/firmware-ts\/src\/main\.js /m);
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node --max-old-space-size=\d+ --max-semi-space-size=\d+ \/opt\/vim-gateway\/current\/dist\/firmware-ts\/src\/main\.js /m);
   });
 });
 
