@@ -119,7 +119,10 @@ export async function counter(plan: DayPlan, n: number, tab: Tablet, tally: DayT
       tally.transfers++;
       continue;
     }
-    await tab.ok('queue/start', { ticket });
+    const started = await tab.send('queue/start', { ticket });
+    // The floor staff may have cancelled this ticket (the citizen left) just as it was called.
+    if (!started.ok && started.error?.code === 'INVALID_STATE') continue;
+    if (!started.ok) throw new Error(`queue/start refused: ${started.error?.code} ${started.error?.message}`);
     await sleep(200 + rng() * 900);
     await tab.ok('queue/complete', { ticket });
     tally.completed++;
