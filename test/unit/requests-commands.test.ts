@@ -48,6 +48,8 @@ let smsKicks: number;
 let position: RequestPosition;
 let visit: { visitId: string; stopId: string | null; name: string } | null;
 let failPut: NodeJS.ErrnoException | null;
+/** Set before setup() for a gateway without a receipt printer. */
+let withPrinter = true;
 
 async function setup(opts: Record<string, unknown> = {}): Promise<void> {
   clock = new FakeClock();
@@ -73,13 +75,15 @@ async function setup(opts: Record<string, unknown> = {}): Promise<void> {
     vehicle: { id: 'VIM-01', name: 'VİM aracı 1' },
     position: { current: () => position },
     visit: { current: () => visit },
-    printer: {
-      status: () => ({ printer: 'kiosk', ready: true, state: 'ready', pendingJobs: 0 }),
-      print: (doc) => {
-        printed.push(doc);
-        return Promise.resolve();
-      },
-    },
+    printer: withPrinter
+      ? {
+          status: () => ({ printer: 'kiosk', ready: true, state: 'ready', pendingJobs: 0 }),
+          print: (doc) => {
+            printed.push(doc);
+            return Promise.resolve();
+          },
+        }
+      : null,
     smsQueued: () => void smsKicks++,
     log: silent,
   });
@@ -265,5 +269,64 @@ describe('requests/get', () => {
     for (const trackingNumber of ['VIM-VIM-01-20260504-0002', 'VIM-VIM-02-20260504-0001', 'A001']) {
       expect(await run({ id: randomUUID(), trackingNumber }, staff, 'vim/cmd/requests/get')).toMatchObject({ ok: false, error: { code: 'UNKNOWN_REQUEST', details: { field: 'trackingNumber' } } });
     }
+  });
+});
+
+describe('requests/reprint', () => {
+  const REPRINT = 'vim/cmd/requests/reprint';
+  /** Every text the document prints, in order. */
+  const texts = (doc: PrintDocument) => JSON.stringify(doc.blocks);
+  const settle = () => new Promise((r) => setImmediate(r));
+
+  it('prints the receipt again marked as a copy, journals who did it, and a retry prints nothing more', async () => {
+    await run(complaint({ citizen: { name: 'Ayşe Yılmaz', phone: '0532 123 45 67', tckn: TCKN } }));
+    await settle();
+    expect(printed).toHaveLength(1);
+    expect(texts(printed[0]!)).not.toContain('NÜSHA');
+    const payload = { id: randomUUID(), trackingNumber: 'VIM-VIM-01-20260504-0001' };
+    const a = await run(payload, staff, REPRINT);
+    expect(a).toEqual({ id: payload.id, ok: true, result: { trackingNumber: 'VIM-VIM-01-20260504-0001', printer: { printer: 'kiosk', ready: true, state: 'ready', pendingJobs: 0 } } });
+    await settle();
+    expect(printed).toHaveLength(2);
+    const copy = texts(printed[1]!);
+    expect(copy).toContain('NÜSHA (tekrar basım)');
+    expect(copy).toContain('VIM-VIM-01-20260504-0001');
+    expect(copy).toContain('10*******46');
+    expect(copy).not.toMatch(/10000000146|5321234567/);
+    const audit = records().filter((r) => r.type === 'requests.receipt.reprint');
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ actor: 'ayse', commandId: payload.id, payload: { trackingNumber: 'VIM-VIM-01-20260504-0001' } });
+
+    const n = count();
+    expect(await run(payload, staff, REPRINT)).toEqual(a);
+    await settle();
+    expect(printed).toHaveLength(2);
+    expect(count()).toBe(n);
+    // A new id is a new reprint.
+    expect(await run({ ...payload, id: randomUUID() }, staff, REPRINT)).toMatchObject({ ok: true });
+    await settle();
+    expect(printed).toHaveLength(3);
+  });
+
+  it('UNKNOWN_REQUEST, NO_PRINTER and a role other than staff change nothing and print nothing', async () => {
+    await run(complaint());
+    await settle();
+    const before = count();
+    expect(await run({ id: randomUUID(), trackingNumber: 'VIM-VIM-01-20260504-0002' }, staff, REPRINT)).toMatchObject({ ok: false, error: { code: 'UNKNOWN_REQUEST', details: { field: 'trackingNumber' } } });
+    expect(await run({ id: randomUUID(), trackingNumber: 'VIM-VIM-01-20260504-0001' }, { ...staff, role: 'maintenance' }, REPRINT)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    await settle();
+    expect(printed).toHaveLength(1);
+    expect(count()).toBe(before);
+
+    withPrinter = false;
+    try {
+      await setup();
+    } finally {
+      withPrinter = true;
+    }
+    await run(complaint());
+    const n = count();
+    expect(await run({ id: randomUUID(), trackingNumber: 'VIM-VIM-01-20260504-0001' }, staff, REPRINT)).toMatchObject({ ok: false, error: { code: 'NO_PRINTER' } });
+    expect(count()).toBe(n);
   });
 });

@@ -44,4 +44,5 @@ export const REQUEST_EXAMPLES = {
     },
   ],
   get: [{ id: '1a2b3c4d-0000-4000-8000-000000000204', trackingNumber: 'VIM-VIM-01-20260528-0007' }],
+  reprint: [{ id: '1a2b3c4d-0000-4000-8000-000000000205', trackingNumber: 'VIM-VIM-01-20260528-0007' }],
 };

@@ -63,6 +63,11 @@ export function requestsCreatePayload(l: RequestLimits) {
 
 export const RequestsGet = CommandPayload({ trackingNumber: Type.String({ minLength: 1, maxLength: 48, description: 'e.g. VIM-VIM-01-20260528-0007' }) }, 'A tracking number');
 
+export const RequestsReprint = CommandPayload(
+  { trackingNumber: Type.String({ minLength: 1, maxLength: 48, description: 'The request whose receipt is printed again, e.g. VIM-VIM-01-20260528-0007' }) },
+  'A tracking number',
+);
+
 const PrinterReport = Nullable(
   Type.Object({
     printer: Type.String(),
@@ -92,6 +97,16 @@ export const RequestsCreateResult = Type.Object({
     printer: PrinterReport,
   }),
   sms: OneOf(['queued', 'not-requested'] as const, { description: 'queued: in the durable SMS outbox, sent when the modem is registered' }),
+});
+
+export const RequestsReprintResult = Type.Object({
+  trackingNumber: Type.String(),
+  printer: Type.Object({
+    printer: Type.String(),
+    ready: Type.Boolean({ description: 'false: the copy waits in the printer queue and prints when it can' }),
+    state: Type.String(),
+    pendingJobs: Type.Integer({ minimum: 0 }),
+  }),
 });
 
 export const RequestsGetResult = Type.Object(

@@ -1,5 +1,6 @@
 // vim/cmd/requests/*: requests and complaints (issue 6). `create` takes one from a citizen
-// through staff's tablet; `get` reads one back by its tracking number.
+// through staff's tablet; `get` reads one back by its tracking number; `reprint` prints its
+// receipt again, marked as a copy.
 //
 // `create` is an async command (command.ts): its photos must be on disk, fsynced, before
 // the transaction that records their hashes, and that file I/O must not run inside the
@@ -18,13 +19,13 @@ import { istanbulDate } from '../../services/requests/calendar.js';
 import { buildRecord, REQUEST_RECORD_TYPE, requestView, type RequestRecord } from '../../services/requests/record.js';
 import { formatTrackingNumber, parseTrackingNumber, sequenceName } from '../../services/requests/tracking.js';
 import { uuidv7 } from '../../platform/ids.js';
-import type { Store } from '../../store/store.js';
+import type { Store, Tx } from '../../store/store.js';
 import { defineAsyncCommand, defineCommand, topicOf, type CommandContext, type CommandDefinition } from '../command.js';
 import { ApiError, type Answer } from '../errors.js';
 import * as S from './requests-schemas.js';
 import { REQUEST_EXAMPLES } from './requests-examples.js';
 
-export { RequestsCreateResult, RequestsGetResult } from './requests-schemas.js';
+export { RequestsCreateResult, RequestsGetResult, RequestsReprintResult } from './requests-schemas.js';
 
 function apiError(e: unknown): unknown {
   if (e instanceof RequestError) return new ApiError(e.code, e.message, e.details);
@@ -132,20 +133,57 @@ export function requestsCommands(svc: RequestsService | null): CommandDefinition
       result: S.RequestsGetResult,
       examples: REQUEST_EXAMPLES.get,
       handle(_ctx, args: Static<typeof S.RequestsGet>, tx) {
+        const found = findRequest(tx, need().vehicleId, args.trackingNumber);
+        return requestView(found.record, found.recordId);
+      },
+    }),
+    defineCommand({
+      service: 'requests',
+      action: 'reprint',
+      summary: "Print a request's receipt again, marked as a copy (the citizen lost it, the paper ran out)",
+      roles: ['staff'],
+      payload: S.RequestsReprint,
+      result: S.RequestsReprintResult,
+      examples: REQUEST_EXAMPLES.reprint,
+      // Journaled (who printed a citizen's receipt again, and when) in the command's own
+      // transaction, with its answer, so a retry of the same id is answered from the table
+      // and prints nothing more; the copy goes to the printer's durable queue after the commit.
+      handle(ctx, args: Static<typeof S.RequestsReprint>, tx) {
         const service = need();
-        const unknown = () => new ApiError('UNKNOWN_REQUEST', `trackingNumber: no request ${JSON.stringify(args.trackingNumber.slice(0, 48))} in this vehicle's journal`, { field: 'trackingNumber' });
-        const parts = parseTrackingNumber(args.trackingNumber);
-        if (!parts || parts.vehicle !== service.vehicleId) throw unknown();
-        const tn = formatTrackingNumber(parts.vehicle, parts.day, parts.seq);
-        // The number's day is the Istanbul day of the record's own clock reading, so the record's
-        // created_at lies within a day of it whatever that clock said.
-        const start = Date.parse(`${parts.day.slice(0, 4)}-${parts.day.slice(4, 6)}-${parts.day.slice(6)}T00:00:00Z`);
-        for (const r of tx.journal.ofClass('requests', new Date(start - 86_400_000), new Date(start + 2 * 86_400_000))) {
-          const p = r.payload as RequestRecord;
-          if (r.type === REQUEST_RECORD_TYPE && p.trackingNumber === tn) return requestView(p, r.id);
-        }
-        throw unknown();
+        const { record } = findRequest(tx, service.vehicleId, args.trackingNumber);
+        const printer = service.printerStatus();
+        if (!printer) throw new ApiError('NO_PRINTER', 'no receipt printer is configured (requests.receiptPrinter, devices.printers)', {});
+        tx.journal.append({ type: REPRINT_RECORD_TYPE, class: 'requests', payload: { trackingNumber: record.trackingNumber }, commandId: ctx.commandId, actor: ctx.client.username });
+        toReprint.set(ctx, record);
+        return { trackingNumber: record.trackingNumber, printer };
+      },
+      afterCommit(ctx) {
+        const record = toReprint.get(ctx);
+        toReprint.delete(ctx);
+        if (record) need().reprinted(record);
       },
     }),
   ];
+}
+
+/** The audit record of a receipt printed again. */
+export const REPRINT_RECORD_TYPE = 'requests.receipt.reprint';
+
+/** The record a reprint found, from its transaction to its afterCommit (same context object). */
+const toReprint = new WeakMap<CommandContext, RequestRecord>();
+
+/** The request with this tracking number in this vehicle's journal, or UNKNOWN_REQUEST. */
+function findRequest(tx: Tx, vehicleId: string, trackingNumber: string): { record: RequestRecord; recordId: string } {
+  const unknown = () => new ApiError('UNKNOWN_REQUEST', `trackingNumber: no request ${JSON.stringify(trackingNumber.slice(0, 48))} in this vehicle's journal`, { field: 'trackingNumber' });
+  const parts = parseTrackingNumber(trackingNumber);
+  if (!parts || parts.vehicle !== vehicleId) throw unknown();
+  const tn = formatTrackingNumber(parts.vehicle, parts.day, parts.seq);
+  // The number's day is the Istanbul day of the record's own clock reading, so the record's
+  // created_at lies within a day of it whatever that clock said.
+  const start = Date.parse(`${parts.day.slice(0, 4)}-${parts.day.slice(4, 6)}-${parts.day.slice(6)}T00:00:00Z`);
+  for (const r of tx.journal.ofClass('requests', new Date(start - 86_400_000), new Date(start + 2 * 86_400_000))) {
+    const p = r.payload as RequestRecord;
+    if (r.type === REQUEST_RECORD_TYPE && p.trackingNumber === tn) return { record: p, recordId: r.id };
+  }
+  throw unknown();
 }

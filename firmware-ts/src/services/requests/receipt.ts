@@ -28,13 +28,18 @@ function lawText(r: RequestRecord): string {
   return r.due.rule === 'bilgi_edinme' ? `Yasal süre: ${r.due.days} iş günü (4982 sayılı Kanun md.11)` : `Yasal süre: ${r.due.days} gün (3071 sayılı Kanun md.7)`;
 }
 
-export function receiptDocument(r: RequestRecord, ctx: ReceiptContext): PrintDocument {
-  const b = new DocumentBuilder(`receipt ${r.trackingNumber}`)
+/** What a reprint is marked with (the same words as a payment's makbuz copy). */
+export const COPY_NOTE = 'NÜSHA (tekrar basım)';
+
+/** The citizen's receipt; `copyNote` marks a reprint, so two papers never pass for two requests. */
+export function receiptDocument(r: RequestRecord, ctx: ReceiptContext, copyNote?: string): PrintDocument {
+  const b = new DocumentBuilder(`receipt ${r.trackingNumber}${copyNote ? ' (copy)' : ''}`)
     .text(ctx.municipality, { align: 'center', bold: true, upper: true })
     .text(ctx.vehicleName, { align: 'center' })
     .rule()
-    .text('Başvuru alındı belgesi', { align: 'center', bold: true, upper: true })
-    .rule()
+    .text('Başvuru alındı belgesi', { align: 'center', bold: true, upper: true });
+  if (copyNote) b.text(copyNote, { align: 'center', bold: true });
+  b.rule()
     .text('Takip numarası', { align: 'center' })
     .text(r.trackingNumber, { align: 'center', bold: true })
     .rule()

@@ -13,7 +13,7 @@ import { encryptTckn, keyId, tcknHmac, type ProtectedTckn } from './kvkk-crypto.
 import { maskTckn } from '../identity/tckn.js';
 import { toRequestsConfig, type RequestsConfig } from './options.js';
 import type { AttachmentStore, CurrentVisit, PositionPort, ReceiptPrinter, ReceiptPrinterStatus, RequestPosition } from './ports.js';
-import { receiptDocument } from './receipt.js';
+import { COPY_NOTE, receiptDocument } from './receipt.js';
 import type { RequestRecord } from './record.js';
 import { renderSmsText, trDate } from './sms-text.js';
 
@@ -42,7 +42,7 @@ export class RequestsService implements Part {
   readonly config: RequestsConfig;
   readonly calendar: WorkingCalendar;
   private readonly tracker = new HealthTracker('absent', 'not started');
-  private readonly counters = { created: 0, receiptsQueued: 0, receiptFailures: 0, smsQueued: 0, photos: 0 };
+  private readonly counters = { created: 0, receiptsQueued: 0, receiptFailures: 0, reprints: 0, smsQueued: 0, photos: 0 };
   private readonly printing = new Set<Promise<void>>();
   private hmac: { key: Buffer; kid: string } | null = null;
 
@@ -158,19 +158,28 @@ export class RequestsService implements Part {
       this.counters.smsQueued++;
       this.deps.smsQueued?.();
     }
+    if (r.receipt) this.printReceipt(r);
+  }
+
+  /** A journaled reprint (requests/reprint): the receipt again, marked as a copy. Never throws. */
+  reprinted(r: RequestRecord): void {
+    this.counters.reprints++;
+    this.printReceipt(r, COPY_NOTE);
+  }
+
+  private printReceipt(r: RequestRecord, copyNote?: string): void {
     const printer = this.deps.printer;
-    if (!r.receipt || !printer) return;
-    const doc = receiptDocument(r, {
-      municipality: this.config.municipality,
-      vehicleName: this.deps.vehicle.name,
-      trackingUrl: this.config.trackingUrl,
-      noticeLine: this.config.kvkk.noticeLine,
-    });
+    if (!printer) return;
+    const doc = receiptDocument(
+      r,
+      { municipality: this.config.municipality, vehicleName: this.deps.vehicle.name, trackingUrl: this.config.trackingUrl, noticeLine: this.config.kvkk.noticeLine },
+      copyNote,
+    );
     const p = printer.print(doc).then(
       () => void this.counters.receiptsQueued++,
       (e: unknown) => {
         this.counters.receiptFailures++;
-        this.deps.log.error({ err: (e as Error).message, tracking: r.trackingNumber }, 'receipt print job not saved');
+        this.deps.log.error({ err: (e as Error).message, tracking: r.trackingNumber }, 'receipt print job not saved; print it again with requests/reprint');
       },
     );
     this.printing.add(p);
