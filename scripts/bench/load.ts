@@ -159,6 +159,8 @@ export interface Rig {
   publishTopic: (clientId: string) => string;
   replyTopic: (clientId: string) => string;
   check: (doc: unknown, id: string) => 'mine' | `error:${string}` | 'other';
+  /** The n-th payload; default: the logbook-sized benchPayload. */
+  payload?: (id: string, n: number) => string;
 }
 
 /** Connects the rig's clients, subscribes each to its reply topic, runs the loop, disconnects. */
@@ -171,9 +173,12 @@ export async function runRig(rig: Rig, opts: LoadOptions): Promise<LoadResult> {
   }));
   const clients = await connectAll(specs, rig.replyTopic);
   try {
-    const lanes = clients.map(
-      (c, i) => new Lane(c, rig.publishTopic(specs[i]!.clientId), rig.replyTopic(specs[i]!.clientId), rig.check, opts.timeoutMs ?? 10_000),
-    );
+    const lanes = clients.map((c, i) => {
+      const topic = rig.publishTopic(specs[i]!.clientId);
+      const payload = rig.payload;
+      const next = payload ? (id: string, n: number) => ({ topic, payload: payload(id, n) }) : undefined;
+      return new Lane(c, topic, rig.replyTopic(specs[i]!.clientId), rig.check, opts.timeoutMs ?? 10_000, next);
+    });
     return await closedLoop(lanes, opts);
   } finally {
     await endAll(clients);

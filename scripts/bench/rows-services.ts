@@ -6,19 +6,18 @@ import type { TicketFlowResult } from './queue.js';
 import { fmtNum } from './stats.js';
 import type { Row } from './table.js';
 
-/** What these rows read (rows.ts Measured extends it). */
+/** What these rows read (rows.ts Measured extends it); each absent when `--only` left its rows out. */
 export interface ServiceMeasures {
-  mosquittoEcho: LoadResult;
-  queueLoad: LoadResult;
-  ticketFlow: TicketFlowResult;
-  payment: PaymentFlowResult;
+  queueLoad?: LoadResult;
+  ticketFlow?: TicketFlowResult;
+  payment?: PaymentFlowResult;
 }
 
-export function serviceRows(m: ServiceMeasures): Row[] {
-  const q = m.queueLoad;
-  const mos = m.mosquittoEcho;
-  const t = m.ticketFlow;
-  const p = m.payment;
+export function serviceRows(m: ServiceMeasures, mos: LoadResult): Row[] {
+  return [...(m.queueLoad ? queueLoadRows(m.queueLoad, mos) : []), ...(m.ticketFlow ? ticketFlowRows(m.ticketFlow, mos) : []), ...(m.payment ? [paymentRow(m.payment, mos)] : [])];
+}
+
+function queueLoadRows(q: LoadResult, mos: LoadResult): Row[] {
   const failed = q.errors > 0 ? `; ${q.errors} round trips failed (first: ${q.firstError ?? '?'})` : '';
   return [
     {
@@ -35,6 +34,11 @@ export function serviceRows(m: ServiceMeasures): Row[] {
         `(retained) after each; ${fmtNum(q.ops)} commands in ${q.seconds.toFixed(1)} s${failed}`,
     },
     { id: 'q1', measure: 'queue command p99 latency', ours: q.latencyMs.p99, anchorName: 'mosquitto echo p99', anchor: mos.latencyMs.p99, unit: 'ms', target: { kind: 'info' }, note: `p50 ${fmtNum(q.latencyMs.p50)} ms vs mosquitto ${fmtNum(mos.latencyMs.p50)} ms` },
+  ];
+}
+
+function ticketFlowRows(t: TicketFlowResult, mos: LoadResult): Row[] {
+  return [
     {
       id: 'q2',
       measure: 'take ticket -> ticket printed, p50',
@@ -57,7 +61,11 @@ export function serviceRows(m: ServiceMeasures): Row[] {
       target: { kind: 'info' },
       note: `the board's scroll line with the new waiting count ACKed by the board simulator; p99 ${fmtNum(t.displayed.p99)} ms`,
     },
-    {
+  ];
+}
+
+function paymentRow(p: PaymentFlowResult, mos: LoadResult): Row {
+  return {
       id: 'p1',
       measure: 'collect -> approved -> makbuz printed, p50',
       ours: p.p50Ms,
@@ -69,6 +77,5 @@ export function serviceRows(m: ServiceMeasures): Row[] {
         `issue 7: ${p.n} card payments one at a time against the ZVT and printer simulators (card delay ${p.cardDelayMs} ms, ` +
         `${fmtNum(p.subtractedMs)} ms subtracted): started journaled, ZVT sale, approval and makbuz number journaled, print job saved and ` +
         `printed; p99 ${fmtNum(p.p99Ms)} ms; reply alone p50 ${fmtNum(p.reply.p50Ms)} ms, p99 ${fmtNum(p.reply.p99Ms)} ms`,
-    },
-  ];
+  };
 }

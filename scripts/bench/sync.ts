@@ -8,8 +8,9 @@
 // batches (no store), the records' plain NDJSON size, a raw read of the same rows.
 //
 //   node dist/scripts/bench/sync.js [--records 100000] [--big 1000000] [--json]
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -79,6 +80,47 @@ export async function buildBacklog(dataDir: string, n: number, cls: RecordClass 
   await store.stop();
 }
 
+/**
+ * A backlog of `n` track points built quickly: the first `base` written through the real
+ * store, the rest copied from them in SQL (new seq, cseq and id, times shifted on), with
+ * the outbox's class usage kept as the store keeps it. The gateway then starts on and
+ * drains records the store wrote, only many of them alike (so this is not the backlog for
+ * bytes per point, which compression would flatter).
+ */
+export async function buildBigBacklog(dataDir: string, n: number, base = 50_000): Promise<void> {
+  const first = Math.min(n, base);
+  await buildBacklog(dataDir, first);
+  if (n === first) return;
+  const db = new Database(join(dataDir, 'journal.sqlite'));
+  try {
+    const span = db.prepare('SELECT (julianday(max(created_at)) - julianday(min(created_at))) * 86400 + 30 AS s, max(mono_ms) - min(mono_ms) + 30000 AS m FROM journal').get() as { s: number; m: number };
+    const journal = db.prepare(
+      `INSERT INTO journal (seq, id, vehicle, type, class, created_at, clock, mono_ms, boot_id, command_id, actor, payload)
+       SELECT seq + @off, substr(id, 1, 24) || printf('%012x', seq + @off), vehicle, type, class,
+              strftime('%Y-%m-%dT%H:%M:%fZ', created_at, printf('+%d seconds', @k * @spanS)), clock, mono_ms + @k * @spanMs, boot_id, command_id, actor, payload
+       FROM journal WHERE seq <= @first AND seq + @off <= @n ORDER BY seq`,
+    );
+    const outbox = db.prepare('INSERT INTO outbox (seq, class, bytes, cseq) SELECT seq + @off, class, bytes, cseq + @off FROM outbox WHERE seq <= @first AND seq + @off <= @n ORDER BY seq');
+    db.transaction(() => {
+      for (let k = 1; k * first < n; k++) {
+        const args = { off: k * first, first, n, k, spanS: Math.ceil(span.s), spanMs: span.m };
+        journal.run(args);
+        outbox.run(args);
+      }
+      db.prepare("UPDATE outbox_classes SET count = (SELECT count(*) FROM outbox WHERE class = 'track'), bytes = (SELECT sum(bytes) FROM outbox WHERE class = 'track'), last_cseq = (SELECT max(cseq) FROM outbox WHERE class = 'track') WHERE class = 'track'").run();
+    })();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+}
+
+/** A backlog of `n` in `dataDir`: a copy of `template` (a data dir buildBacklog made for the same n), or built. */
+async function backlogIn(dataDir: string, n: number, template?: string): Promise<void> {
+  if (template) await cp(template, dataDir, { recursive: true });
+  else await buildBacklog(dataDir, n);
+}
+
 function pushOptions(url: string): PushOptions {
   return {
     enabled: true, url, topicPrefix: 'bench/vim', keepaliveS: 60, connectTimeoutS: 10, batchRecords: 500, batchBytes: 65_536, window: 4,
@@ -116,11 +158,11 @@ export interface DrainResult {
 }
 
 /** Drain rate: an in-process pusher empties a backlog of `n` track points into mosquitto on loopback. */
-export async function benchSyncDrain(n = 100_000): Promise<DrainResult> {
+export async function benchSyncDrain(n = 100_000, template?: string): Promise<DrainResult> {
   const cleanup = new Cleanup();
   try {
     const dir = tempRoot(cleanup);
-    await buildBacklog(join(dir, 'data'), n);
+    await backlogIn(join(dir, 'data'), n, template);
     const mq = await startMosquitto(dir, cleanup);
     const url = `mqtt://127.0.0.1:${mq.port}`;
     const store = new Store({ dataDir: join(dir, 'data'), file: 'journal.sqlite', vehicle: VEHICLE, maxBatch: 512, idempotencyDays: 30 }, new DrivingClock(), silent);
@@ -213,11 +255,11 @@ export interface PullResult {
 }
 
 /** Pull API records/s: one consumer fetches `n` records over HTTP in pages of `page`, acknowledging each. */
-export async function benchPullRate(n = 100_000, page = 20_000): Promise<PullResult> {
+export async function benchPullRate(n = 100_000, page = 20_000, template?: string): Promise<PullResult> {
   const cleanup = new Cleanup();
   try {
     const dir = tempRoot(cleanup);
-    await buildBacklog(join(dir, 'data'), n);
+    await backlogIn(join(dir, 'data'), n, template);
     const store = new Store({ dataDir: join(dir, 'data'), file: 'journal.sqlite', vehicle: VEHICLE, maxBatch: 512, idempotencyDays: 30 }, new DrivingClock(), silent);
     await store.start();
     cleanup.add('store', () => store.stop());
@@ -284,6 +326,10 @@ export interface BigBacklogResult {
   buildSeconds: number;
   /** The gateway's own "gateway ready" readyMs with the backlog on disk. */
   startupMs: number;
+  /** The same on an empty journal (the anchor). */
+  emptyStartupMs: number;
+  /** Records the gateway had delivered when the drain stopped (all of them, or as far as maxDrainS allowed). */
+  drained: number;
   drainSeconds: number;
   drainRate: number;
   /** Largest resident set of the gateway process while it drained (from /proc). */
@@ -302,55 +348,75 @@ function rssMB(pid: number): number {
 /** The node flags systemd/vim-gateway.service starts the gateway with. */
 export const SERVICE_NODE_ARGS = ['--max-old-space-size=256'];
 
+/** The gateway (dist/, a child process) on `dataDir`, pushing to `mqPort`; resolves at its "gateway ready" line. */
+async function spawnGateway(dir: string, dataDir: string, mqPort: number, nodeArgs: readonly string[], cleanup: Cleanup): Promise<{ child: ChildProcess; readyMs: number }> {
+  const config = {
+    vehicle: { id: VEHICLE },
+    dataDir,
+    log: { level: 'info', pretty: 'never' },
+    broker: { tcp: { host: '127.0.0.1', port: await freePort() }, credentialsFile: join(dir, 'users.json') },
+    sync: { push: pushOptions(`mqtt://127.0.0.1:${mqPort}`) },
+  };
+  const file = join(dir, `config-${Date.now()}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  const child = spawn(process.execPath, [...nodeArgs, MAIN, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '1048576' } });
+  track(cleanup, 'gateway', child);
+  child.stderr.resume();
+  const readyMs = await new Promise<number>((resolve, reject) => {
+    onLines(child.stdout, (line) => {
+      if (line.includes('"gateway ready"')) resolve(Number((JSON.parse(line) as { readyMs: number }).readyMs));
+    });
+    child.once('exit', (code) => reject(new Error(`gateway exited (${code}) before ready`)));
+  });
+  return { child, readyMs };
+}
+
+async function stopGateway(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM');
+  await waitExit(child, 10_000);
+}
+
 /**
  * The real gateway (dist/, a child process, started with `nodeArgs` and the service's
- * malloc settings) starting on and then draining a backlog of `n` records into mosquitto.
+ * malloc settings) starting on an empty journal (the anchor), then on a backlog of `n`
+ * records, which it drains into mosquitto.
  */
-export async function benchBigBacklog(n = 1_000_000, progress: (s: string) => void = () => undefined, nodeArgs: readonly string[] = SERVICE_NODE_ARGS): Promise<BigBacklogResult> {
+export async function benchBigBacklog(
+  n = 1_000_000,
+  progress: (s: string) => void = () => undefined,
+  nodeArgs: readonly string[] = SERVICE_NODE_ARGS,
+  maxDrainS = Infinity,
+): Promise<BigBacklogResult> {
   const cleanup = new Cleanup();
   try {
     const dir = tempRoot(cleanup);
-    const b0 = performance.now();
-    progress(`building a ${n}-record journal`);
-    await buildBacklog(join(dir, 'data'), n);
-    const buildSeconds = (performance.now() - b0) / 1000;
     const mq = await startMosquitto(dir, cleanup);
     await addUser(join(dir, 'users.json'), 'bench', 'maintenance', 'bench-parola');
-    const config = {
-      vehicle: { id: VEHICLE },
-      dataDir: join(dir, 'data'),
-      log: { level: 'info', pretty: 'never' },
-      broker: { tcp: { host: '127.0.0.1', port: await freePort() }, credentialsFile: join(dir, 'users.json') },
-      sync: { push: pushOptions(`mqtt://127.0.0.1:${mq.port}`) },
-    };
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    progress('starting the gateway on an empty journal');
+    const empty = await spawnGateway(dir, join(dir, 'empty'), mq.port, nodeArgs, cleanup);
+    await stopGateway(empty.child);
+    const b0 = performance.now();
+    progress(`building a ${n}-record journal`);
+    await buildBigBacklog(join(dir, 'data'), n);
+    const buildSeconds = (performance.now() - b0) / 1000;
     progress('starting the gateway on it');
-    const child = spawn(process.execPath, [...nodeArgs, MAIN, '--config', join(dir, 'config.json')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '1048576' } });
-    track(cleanup, 'gateway', child);
-    child.stderr.resume();
-    const ready = new Promise<number>((resolve, reject) => {
-      onLines(child.stdout, (line) => {
-        if (line.includes('"gateway ready"')) resolve(Number((JSON.parse(line) as { readyMs: number }).readyMs));
-      });
-      child.once('exit', (code) => reject(new Error(`gateway exited (${code}) before ready`)));
-    });
-    const startupMs = await ready;
+    const { child, readyMs: startupMs } = await spawnGateway(dir, join(dir, 'data'), mq.port, nodeArgs, cleanup);
     const rssAtReadyMB = rssMB(child.pid!);
     const d0 = performance.now();
     let maxRss = rssAtReadyMB;
     const db = new Database(join(dir, 'data', 'journal.sqlite'), { readonly: true });
     const acked = db.prepare("SELECT coalesce(max(acked), 0) AS a FROM cursors WHERE consumer = 'push' AND class = 'track'");
     const lastSeq = (db.prepare('SELECT max(seq) AS s FROM outbox').get() as { s: number }).s;
-    for (let i = 0; (acked.get() as { a: number }).a < lastSeq; i++) {
+    for (let i = 0; (acked.get() as { a: number }).a < lastSeq && performance.now() - d0 < maxDrainS * 1000; i++) {
       maxRss = Math.max(maxRss, rssMB(child.pid!));
       if (i % 50 === 0) progress(`draining: ${(acked.get() as { a: number }).a} of ${lastSeq}, RSS ${maxRss.toFixed(0)} MB`);
       await sleep(100);
     }
     const drainSeconds = (performance.now() - d0) / 1000;
+    const drained = (acked.get() as { a: number }).a;
     db.close();
-    child.kill('SIGTERM');
-    await waitExit(child, 10_000);
-    return { records: n, nodeArgs, buildSeconds, startupMs, drainSeconds, drainRate: n / drainSeconds, maxRssMB: maxRss, rssAtReadyMB };
+    await stopGateway(child);
+    return { records: n, nodeArgs, buildSeconds, startupMs, emptyStartupMs: empty.readyMs, drained, drainSeconds, drainRate: drained / drainSeconds, maxRssMB: maxRss, rssAtReadyMB };
   } finally {
     await cleanup.run();
   }

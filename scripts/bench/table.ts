@@ -3,13 +3,16 @@
 import { fmtNum, fmtRatio, round } from './stats.js';
 
 /**
- * ratio-min / ratio-max judge ours/anchor; abs-max judges our figure alone (the
- * anchor then only gives context); info rows have no target.
+ * ratio-min / ratio-max judge ours/anchor; abs-max (<), abs-atmost (<=) and abs-min (>=)
+ * judge our figure alone, as an issue states it (the anchor then only gives context);
+ * info rows have no target.
  */
 export type Target =
   | { kind: 'ratio-min'; value: number }
   | { kind: 'ratio-max'; value: number }
   | { kind: 'abs-max'; value: number }
+  | { kind: 'abs-atmost'; value: number }
+  | { kind: 'abs-min'; value: number }
   | { kind: 'info' };
 
 export interface Row {
@@ -42,6 +45,10 @@ export function verdict(r: Row): Verdict {
       return ratio <= r.target.value ? 'PASS' : 'FAIL';
     case 'abs-max':
       return r.ours < r.target.value ? 'PASS' : 'FAIL';
+    case 'abs-atmost':
+      return r.ours <= r.target.value ? 'PASS' : 'FAIL';
+    case 'abs-min':
+      return r.ours >= r.target.value ? 'PASS' : 'FAIL';
     case 'info':
       return 'info';
   }
@@ -56,6 +63,10 @@ function fmtTarget(r: Row): string {
       return `<= ${t.value}x`;
     case 'abs-max':
       return `< ${fmtNum(t.value)} ${r.unit}`;
+    case 'abs-atmost':
+      return `<= ${fmtNum(t.value)} ${r.unit}`;
+    case 'abs-min':
+      return `>= ${fmtNum(t.value)} ${r.unit}`;
     case 'info':
       return '-';
   }

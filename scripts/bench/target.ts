@@ -68,6 +68,11 @@ export class Target {
     });
   }
 
+  /** The child's process id (for /proc/<pid>/io and the like). */
+  get pid(): number {
+    return this.child.pid ?? NaN;
+  }
+
   private request(m: TargetRequest): void {
     this.child.send(m);
   }
