@@ -131,10 +131,12 @@ examples:
   vimgw user add sef1 --role staff --supervisor --config /etc/vim-gateway/config.json`,
   gnss: `usage: vimgw gnss replay FILE [--json]
        vimgw gnss watch [--count N] [--json] [--url U] [--user U]
-  replay: a recorded NMEA log through the driver's parser, one fix per line.
+  replay: a recorded NMEA log through the driver's parser, one fix per line on stdout (--json:
+  gpsd's TPV fields); progress on stderr (a bar on a terminal, a line every 5 s otherwise).
   watch: follow vim/state/gnss (password from $VIMGW_PASSWORD or a prompt).
-example:
-  vimgw gnss watch --count 5 --user bakim`,
+examples:
+  vimgw gnss watch --count 5 --user bakim
+  vimgw gnss replay /var/lib/vim-gateway/gnss-2025-03-01.nmea --json > fixes.ndjson`,
 };
 
 export function commandHelp(cmd: string): string | null {
