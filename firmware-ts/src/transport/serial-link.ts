@@ -2,7 +2,7 @@
 // opened with an exclusive lock (TIOCEXCL), so a second opener gets "Cannot lock
 // port" and the Transport retries; a USB unplug surfaces as a close event whose
 // error has `disconnected: true`.
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import { Link } from './link.js';
 import type { SerialLine } from './uri.js';
 
@@ -14,9 +14,12 @@ export class SerialLink extends Link {
     port.on('error', (err: Error) => this.closed(true, err));
   }
 
-  static open(path: string, baudRate: number, line: SerialLine): Promise<SerialLink> {
+  static async open(path: string, baudRate: number, line: SerialLine): Promise<SerialLink> {
+    // Loaded on the first serial open: a gateway whose devices are all on tcp://, file:// or
+    // sim:// (the bench, a desk test) does not carry serialport's ~10 MB of RSS.
+    const { SerialPort: Port } = await import('serialport');
     return new Promise((resolve, reject) => {
-      const port = new SerialPort({ path, baudRate, ...line, autoOpen: false, lock: true });
+      const port = new Port({ path, baudRate, ...line, autoOpen: false, lock: true });
       port.open((err) => (err ? reject(err) : resolve(new SerialLink(port))));
     });
   }

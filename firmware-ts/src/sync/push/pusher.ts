@@ -12,7 +12,7 @@
 // - Only durable records go out. A commit is on disk only after its sync; a record HQ
 //   had but the van lost in a power cut would come back under the same seq with other
 //   content. A barrier (an empty unit through the group commit) proves durability.
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient, connect as MqttConnect } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Store } from '../../store/store.js';
 import { RECORD_CLASSES, type RecordClass } from '../../store/records.js';
@@ -55,6 +55,14 @@ export interface PushDeps {
 /** Istanbul's calendar day (UTC+3 all year since 2016), for "bytes sent today". */
 function istanbulDay(ms = Date.now()): string {
   return new Date(ms + 3 * 3600_000).toISOString().slice(0, 10);
+}
+
+let connectFn: typeof MqttConnect | null = null;
+
+/** mqtt.js, loaded on the first connection attempt: a van without HQ push does not carry it (~15 MB of RSS). */
+async function loadMqtt(): Promise<typeof MqttConnect> {
+  connectFn ??= (await import('mqtt')).connect;
+  return connectFn;
 }
 
 export class Pusher {
@@ -160,11 +168,18 @@ export class Pusher {
       return;
     }
     this.setPhase('connecting');
+    if (!connectFn) {
+      loadMqtt().then(
+        () => this.running && this.attempt(force),
+        (e: unknown) => this.failed(classifyFailure(e)),
+      );
+      return;
+    }
     this.attemptFailure = null;
     const gen = ++this.gen;
     let client: MqttClient;
     try {
-      client = mqtt.connect(this.o.url, opts);
+      client = connectFn(this.o.url, opts);
     } catch (e) {
       this.failed(classifyFailure(e));
       return;
