@@ -1,10 +1,11 @@
-// Builds the requests service and the SMS sender from the config and the parts they use:
-// the photo files beside the journal, the GNSS fix, the visit in progress, the receipt
-// printer (`requests.receiptPrinter`, or the first printer) and the modem. Part of the
-// composition root, like device-parts.ts and payment-parts.ts.
+// Builds the requests service, the SMS sender and the photo files' retention from the
+// config and the parts they use: the photo files beside the journal, the GNSS fix, the
+// visit in progress, the receipt printer (`requests.receiptPrinter`, or the first printer)
+// and the modem. Part of the composition root, like device-parts.ts and payment-parts.ts.
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { AttachmentFiles } from './adapters/attachment-files.js';
+import { AttachmentRetention } from './adapters/attachment-retention.js';
 import { ticketPrinterPort } from './adapters/queue-ports.js';
 import { gnssPositionPort, hmacKeySource } from './adapters/requests-ports.js';
 import { SmsSender } from './adapters/sms-sender.js';
@@ -23,7 +24,12 @@ export interface RequestParts {
   service: RequestsService;
   /** Null without a modem: SMS then stay queued in the outbox until one is configured. */
   sms: SmsSender | null;
+  /** Deletes photo files once every request naming them is purged (sync.retention). */
+  photoRetention: AttachmentRetention;
 }
+
+/** A photo written less than this long ago is never swept: its request may still be committing. */
+const PHOTO_GRACE_MS = 15 * 60_000;
 
 export function buildRequests(config: Config, store: Store, devices: Devices, clock: Clock, log: Logger, visit?: CurrentVisit): RequestParts {
   const o = toRequestsConfig(config.requests);
@@ -51,8 +57,10 @@ export function buildRequests(config: Config, store: Store, devices: Devices, cl
       'broker.limits.staff.maxPayloadBytes is below what requests.photos allows: a request with every photo at its largest gets PAYLOAD_TOO_LARGE',
     );
   }
+  const files = new AttachmentFiles(resolve(config.dataDir, o.attachmentsDir), rlog);
+  const photoRetention = new AttachmentRetention(files, store, { everyMinutes: config.sync.retention.everyMinutes, graceMs: PHOTO_GRACE_MS }, partLogger(log, 'attachment-retention'));
   const service = new RequestsService(o, {
-    attachments: new AttachmentFiles(resolve(config.dataDir, o.attachmentsDir), rlog),
+    attachments: files,
     hmacKey: hmacKeySource(o.kvkk.hmacKey, resolve(config.dataDir, 'requests-hmac.key')),
     clock,
     vehicle: { id: config.vehicle.id, name: config.vehicle.name },
@@ -62,10 +70,10 @@ export function buildRequests(config: Config, store: Store, devices: Devices, cl
     smsQueued: () => sms?.kick(),
     log: rlog,
   });
-  return { service, sms };
+  return { service, sms, photoRetention };
 }
 
 /** The parts in start order: the sender after the modem, which gateway.ts starts with the devices. */
 export function requestParts(r: RequestParts): Part[] {
-  return r.sms ? [r.sms] : [];
+  return [...(r.sms ? [r.sms] : []), r.photoRetention];
 }

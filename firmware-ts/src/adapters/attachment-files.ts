@@ -6,7 +6,7 @@
 // records the hash comes after. A crash leaves at most an orphan (a photo no record names,
 // or a temporary file, which start() removes); never a record naming a missing photo.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AttachmentStore } from '../services/requests/ports.js';
@@ -50,7 +50,11 @@ export class AttachmentFiles implements AttachmentStore {
     const final = join(this.dir, name);
     const existing = await stat(final).catch(() => null);
     if (existing?.size === file.data.length) {
-      // Written before; its rename may not be on disk yet if that put is still running: sync the directory.
+      // Written before (a retry, or the same photo in another request). Touched, so the sweep's
+      // grace period covers it until the record naming it is committed; and its rename may not
+      // be on disk yet if that put is still running: sync the directory.
+      const now = new Date();
+      await utimes(final, now, now);
       await this.syncDir();
       return;
     }
@@ -69,6 +73,30 @@ export class AttachmentFiles implements AttachmentStore {
       throw e;
     }
     await this.syncDir();
+  }
+
+  /**
+   * Deletes every photo whose hash is not in `keep` and that was last written before
+   * `writtenBefore` (ms): photos only records already purged (or compacted) name, and
+   * orphans of requests that were never committed. The grace period protects a photo
+   * written for a request whose transaction has not committed yet. Returns how many went.
+   */
+  async sweep(keep: ReadonlySet<string>, writtenBefore: number): Promise<number> {
+    await this.prepare();
+    let deleted = 0;
+    for (const f of await readdir(this.dir)) {
+      if (!NAME.test(f) || keep.has(f.slice(0, 64))) continue;
+      const st = await stat(join(this.dir, f)).catch(() => null);
+      if (!st || st.mtimeMs >= writtenBefore) continue;
+      try {
+        await unlink(join(this.dir, f));
+        deleted++;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    }
+    if (deleted) await this.syncDir();
+    return deleted;
   }
 
   private async syncDir(): Promise<void> {

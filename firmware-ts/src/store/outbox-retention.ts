@@ -54,6 +54,15 @@ export class OutboxRetention {
     };
   }
 
+  /**
+   * The last record of `type` whose personal data the purge has cleared: the purge goes
+   * through a type in seq order, so every record of it up to here is purged, none after.
+   * (What others who keep personal data beside the journal, e.g. photo files, go by.)
+   */
+  lastPurgedSeq(type: string): number {
+    return (this.s.lastPurged!.get(type) as { seq: number }).seq;
+  }
+
   /** Everything of `cls` HQ had acknowledged by `before` (0: nothing). */
   private ackedBy(cls: RecordClass, before: Date): number {
     return (this.s.mark!.get(cls, before.toISOString()) as { seq: number } | undefined)?.seq ?? 0;
