@@ -227,7 +227,8 @@ export class LoadClient {
       if (topic !== this.replyTopic) return;
       const { id, acked } = this.ledger.onAnswer(payload.toString('utf8'));
       const cmd = id === null ? undefined : this.ledger.commands.get(id);
-      if (cmd?.kind === 'queue-call' && cmd.result !== undefined) {
+      // Only the first answer moves the counter on: a re-sent old call or no-show replays history.
+      if (cmd?.kind === 'queue-call' && cmd.result !== undefined && cmd.okAnswers === 1 && acked) {
         this.called = cmd.topic === KINDS['queue-call'].topic ? ((JSON.parse(cmd.result) as { ticketId: string }).ticketId) : null;
       }
       if (id !== null && (acked || this.pending.has(id))) {
