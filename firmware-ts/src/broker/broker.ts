@@ -35,6 +35,8 @@ interface Session extends ClientInfo {
   bucket: TokenBucket;
   /** Drops a client may earn before it is cut off; spent only on the rate-limited path. */
   strikes: TokenBucket;
+  /** When its last over-rate warning was logged: one a second at most, so a burst cannot flood the log. */
+  rateLoggedAt: number;
   address: string;
 }
 
@@ -50,9 +52,12 @@ const SINK_TOPIC = '$VIM/consumed';
 
 export type BrokerConfig = Config['broker'];
 
-/** Over-rate drops a client may run up (refilled at its publish rate) before it counts as a flood. */
+/**
+ * Over-rate drops a client may run up (refilled at its publish rate) before it counts as a
+ * flood: twice its burst, so a tablet flushing a backlog after a Wi-Fi gap is refused, not cut.
+ */
 function floodStrikes(burst: number): number {
-  return Math.max(20, 10 * burst);
+  return Math.max(20, 2 * burst);
 }
 
 export class Broker implements Part {
@@ -253,6 +258,7 @@ export class Broker implements Part {
           address,
           bucket: new TokenBucket(limit.publishPerSecond, limit.burst),
           strikes: new TokenBucket(limit.publishPerSecond, floodStrikes(limit.burst)),
+          rateLoggedAt: 0,
         });
         this.counters.connects++;
         this.log.info({ clientId: client.id, username, role }, 'client connected');
@@ -290,7 +296,11 @@ export class Broker implements Part {
     if (!s.bucket.take()) {
       this.counters.rateLimited++;
       if (!s.strikes.take()) return this.cutOff(client, s, drop);
-      this.log.warn({ clientId: client.id, topic }, 'publish over rate limit dropped');
+      const t = performance.now();
+      if (t - s.rateLoggedAt > 1000) {
+        s.rateLoggedAt = t;
+        this.log.warn({ clientId: client.id, topic, rateLimitedSoFar: this.counters.rateLimited }, 'publish over rate limit dropped (logged once a second)');
+      }
       if (isCommand) this.sink.refuse(s, topic, sniffCommandId(payload), 'RATE_LIMITED', { perSecond: this.cfg.limits[s.role].publishPerSecond });
       return drop();
     }

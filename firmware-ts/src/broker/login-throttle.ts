@@ -21,6 +21,8 @@ export interface ThrottleOptions {
   trustMs: number;
   /** Bound on remembered keys per map, so a flood of addresses or names cannot grow memory. */
   maxEntries: number;
+  /** The shortest lock of an address whose client was cut off for flooding. */
+  floodLockMs: number;
 }
 
 export const LOGIN_THROTTLE_DEFAULTS: ThrottleOptions = {
@@ -30,6 +32,7 @@ export const LOGIN_THROTTLE_DEFAULTS: ThrottleOptions = {
   forgetAfterMs: 15 * 60_000,
   trustMs: 24 * 3600_000,
   maxEntries: 10_000,
+  floodLockMs: 30_000,
 };
 
 interface Entry {
@@ -53,14 +56,15 @@ class Backoff {
   }
 
   /** Counts a failure; returns the lock it starts (0 while failures are still free). */
-  fail(key: string, extra = 0): number {
+  fail(key: string, extra = 0, atLeastMs = 0): number {
     const t = this.now();
     let e = this.seen.get(key);
     if (!e || t - e.last > this.o.forgetAfterMs) e = { failures: 0, last: t, lockedUntil: 0 };
     e.failures += 1 + extra;
     e.last = t;
     const over = e.failures - this.o.freeFailures;
-    const lock = over > 0 ? Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** Math.min(over - 1, 30)) : 0;
+    const backoff = over > 0 ? Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** Math.min(over - 1, 30)) : 0;
+    const lock = Math.max(backoff, atLeastMs);
     e.lockedUntil = lock > 0 ? t + lock : 0;
     this.put(key, e);
     return lock;
@@ -124,11 +128,11 @@ export class LoginThrottle {
   }
 
   /**
-   * An address whose client was cut off for flooding: locked at once, as if it had used
-   * up its free failures, so reconnecting does not buy a fresh rate bucket straight away.
+   * An address whose client was cut off for flooding: locked at once for `floodLockMs` (or
+   * its backoff, if longer), so reconnecting does not buy a fresh rate bucket straight away.
    */
   penalize(address: string): number {
-    return this.byAddress.fail(address, this.o.freeFailures);
+    return this.byAddress.fail(address, this.o.freeFailures, this.o.floodLockMs);
   }
 
   private isTrusted(username: string, address: string): boolean {
