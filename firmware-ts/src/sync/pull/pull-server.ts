@@ -16,7 +16,7 @@ import { RECORD_CLASSES, type RecordClass } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import type { PullOptions } from '../options.js';
 import { authenticate, FailureLimiter } from './auth.js';
-import { ApiProblem, parseAck, parseRecordsQuery, type RecordsQuery } from './params.js';
+import { ApiProblem, parseAck, parseRecordsQuery, parseTarget, type RecordsQuery } from './params.js';
 
 const PAGE = 1000;
 const MAX_BODY = 4096;
@@ -104,7 +104,7 @@ export class PullServer {
         throw new ApiProblem(401, 'UNAUTHORIZED', 'a valid bearer token is required', { 'www-authenticate': 'Bearer realm="vim-sync"' });
       }
       this.limiter.succeed(addr);
-      const url = new URL(req.url ?? '/', 'http://gateway');
+      const url = parseTarget(req.url);
       const route = `${req.method ?? ''} ${url.pathname}`;
       if (route === 'GET /sync/v1/records') return await this.records(consumer, parseRecordsQuery(url.searchParams, this.o.defaultLimit, this.o.maxLimit), res);
       if (route === 'POST /sync/v1/ack') return await this.ack(consumer, await readBody(req), res);
