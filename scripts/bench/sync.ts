@@ -87,7 +87,7 @@ export async function buildBacklog(dataDir: string, n: number, cls: RecordClass 
  * drains records the store wrote, only many of them alike (so this is not the backlog for
  * bytes per point, which compression would flatter).
  */
-export async function buildBigBacklog(dataDir: string, n: number, base = 50_000): Promise<void> {
+export async function buildBigBacklog(dataDir: string, n: number, base = 20_000): Promise<void> {
   const first = Math.min(n, base);
   await buildBacklog(dataDir, first);
   if (n === first) return;
@@ -345,8 +345,23 @@ function rssMB(pid: number): number {
   }
 }
 
-/** The node flags systemd/vim-gateway.service starts the gateway with. */
-export const SERVICE_NODE_ARGS = ['--max-old-space-size=256'];
+/**
+ * The node flags systemd/vim-gateway.service starts the gateway with, read from its
+ * ExecStart (so the bench cannot drift from the unit); the unit's heap cap when unreadable.
+ */
+function serviceNodeArgs(): string[] {
+  for (const unit of [join(import.meta.dirname, '..', '..', '..', 'systemd', 'vim-gateway.service'), join(import.meta.dirname, '..', '..', 'systemd', 'vim-gateway.service')]) {
+    try {
+      const exec = /^ExecStart=\S*node((?:\s+--\S+)*)\s/m.exec(readFileSync(unit, 'utf8'));
+      if (exec) return exec[1]!.trim().split(/\s+/).filter(Boolean);
+    } catch {
+      /* try the next place */
+    }
+  }
+  return ['--max-old-space-size=384'];
+}
+
+export const SERVICE_NODE_ARGS: readonly string[] = serviceNodeArgs();
 
 /** The gateway (dist/, a child process) on `dataDir`, pushing to `mqPort`; resolves at its "gateway ready" line. */
 async function spawnGateway(dir: string, dataDir: string, mqPort: number, nodeArgs: readonly string[], cleanup: Cleanup): Promise<{ child: ChildProcess; readyMs: number }> {
