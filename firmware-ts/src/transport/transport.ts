@@ -8,6 +8,7 @@ import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { HealthTracker, type Health, type Part } from '../lifecycle.js';
+import { monoMs } from '../platform/mono.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { FileLink } from './file-link.js';
 import type { Link } from './link.js';
@@ -144,7 +145,7 @@ export class Transport extends EventEmitter<TransportEvents> implements Part {
       return;
     }
     this.link = link;
-    this.openedAt = Date.now();
+    this.openedAt = monoMs();
     this.counters.opens++;
     this.lastError = null;
     link.on('data', (d) => {
@@ -162,7 +163,7 @@ export class Transport extends EventEmitter<TransportEvents> implements Part {
     this.link = null;
     this.counters.closes++;
     if (info.unplugged) this.counters.unplugs++;
-    if (Date.now() - this.openedAt >= (this.opts.stableMs ?? 10_000)) this.backoff.reset();
+    if (monoMs() - this.openedAt >= (this.opts.stableMs ?? 10_000)) this.backoff.reset();
     const why = info.error?.message ?? (info.unplugged ? 'device went away' : 'closed');
     this.opts.log.warn({ transport: this.name, unplugged: info.unplugged, why }, 'transport closed');
     this.emit('close', info);

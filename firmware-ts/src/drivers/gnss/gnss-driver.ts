@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { HealthTracker, type Health, type Part } from '../../lifecycle.js';
 import type { Transport } from '../../transport/transport.js';
+import { monoMs } from '../../platform/mono.js';
 import { GnssState, type GnssFix, type GnssSnapshot } from './gnss-state.js';
 import { NmeaFramer } from './nmea-framer.js';
 import { NmeaParser } from './nmea-sentences.js';
@@ -75,15 +76,19 @@ export class GnssDriver implements Part {
     await this.transport.stop();
   }
 
-  /** The state; with the receiver disconnected there is no current fix, however young the last one. */
-  snapshot(now = Date.now()): GnssPublished {
+  /**
+   * The state; with the receiver disconnected there is no current fix, however young the last one.
+   * Fix ages (staleness) run on the monotonic clock: a wall clock stepped back would keep a dead
+   * receiver's last fix "fresh" for as long as the step (platform/mono.ts).
+   */
+  snapshot(now = monoMs()): GnssPublished {
     const s = this.state.snapshot(now);
     const current = this.transport.connected ? s : { ...s, stale: true, mode: 'none' as const, fix: null };
-    return { ...current, clockOffsetMs: this.clockOffsetMs, at: new Date(now).toISOString() };
+    return { ...current, clockOffsetMs: this.clockOffsetMs, at: new Date().toISOString() };
   }
 
   /** The current position for stamping records, or null when there is no fresh fix. */
-  position(now = Date.now()): GnssFix | null {
+  position(now = monoMs()): GnssFix | null {
     const s = this.snapshot(now);
     return s.stale || s.mode === 'none' ? null : s.fix;
   }
@@ -100,8 +105,9 @@ export class GnssDriver implements Part {
   }
 
   private receive(chunk: Buffer): void {
-    const now = Date.now();
-    this.burstStartedAt ??= now;
+    const now = monoMs();
+    // Wall time on purpose: the offset below compares the system clock with GNSS time.
+    this.burstStartedAt ??= Date.now();
     this.framer.feedTo(chunk, (sentence) => {
       const s = this.parser.parse(sentence);
       if (!s) return;

@@ -14,6 +14,7 @@ import { EventEmitter } from 'node:events';
 import { AtFramer, type AtFramerCounters } from './at-parser.js';
 import { describeFinal, finalResult, plusName, TWO_LINE_URCS, urcName, type FinalResult } from './at-codes.js';
 import { AtAbortedError, AtError, AtTimeoutError, type AtCommandOptions, type AtResponse, type ByteStream, type Urc } from './at-types.js';
+import { monoMs } from '../../platform/mono.js';
 
 export { AtAbortedError, AtError, AtTimeoutError, type AtCommandOptions, type AtResponse, type ByteStream, type Urc } from './at-types.js';
 
@@ -159,7 +160,7 @@ export class AtEngine extends EventEmitter<{ urc: [Urc] }> {
 
   private next(): void {
     if (this.current || this.queue.length === 0 || this.settleTimer) return;
-    const wait = this.settleUntil - Date.now();
+    const wait = this.settleUntil - monoMs();
     if (wait > 0) {
       this.settleTimer = setTimeout(() => {
         this.settleTimer = null;
@@ -193,7 +194,7 @@ export class AtEngine extends EventEmitter<{ urc: [Urc] }> {
     this.counters.timeouts++;
     // 27.005 §3.5.1: ESC cancels a message being entered after the prompt.
     if (p.body !== undefined) this.stream.write(ESC).catch(() => undefined);
-    this.settleUntil = Date.now() + this.settleMs;
+    this.settleUntil = monoMs() + this.settleMs;
     this.finish(p, new AtTimeoutError(p.command, p.timeoutMs));
   }
 
@@ -244,7 +245,7 @@ export class AtEngine extends EventEmitter<{ urc: [Urc] }> {
         return;
       }
     } else if (fin) {
-      if (Date.now() < this.settleUntil + this.settleMs) this.counters.lateFinal++;
+      if (monoMs() < this.settleUntil + this.settleMs) this.counters.lateFinal++;
       else this.counters.strayFinal++;
       return;
     }

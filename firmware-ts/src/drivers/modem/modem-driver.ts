@@ -16,6 +16,7 @@ import { planSms, sendPlannedSms, type SmsEncoding } from './sms.js';
 import { bestRegistration, emptyReadings, judge, type ModemReadings, type ModemState } from './state.js';
 import { applyUrc } from './urcs.js';
 import { VENDORS, type Vendor } from './vendors/index.js';
+import { monoMs } from '../../platform/mono.js';
 
 export { DEFAULT_TIMINGS, ModemUnavailableError, type ModemConfig, type ModemDriverDeps, type ModemTimings } from './options.js';
 export type { ModemState } from './state.js';
@@ -36,6 +37,8 @@ export class ModemDriver implements Part {
   private initialized = false;
   private responsive = false;
   private lastPollAt: number | null = null;
+  /** The same instant on the monotonic clock, for freshness (platform/mono.ts). */
+  private lastPollMono: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private tickAgain = false;
@@ -66,7 +69,7 @@ export class ModemDriver implements Part {
 
   async start(): Promise<void> {
     this.running = true;
-    this.clocks.portGoneSince = Date.now();
+    this.clocks.portGoneSince = monoMs();
     this.engine.attach();
     this.engine.on('urc', this.onUrc);
     this.transport.on('open', this.onOpen);
@@ -113,7 +116,7 @@ export class ModemDriver implements Part {
   state(): ModemState {
     const reg = bestRegistration(this.r.cs?.value, this.r.eps?.value);
     const connected = this.transport.connected;
-    const fresh = connected && this.responsive && this.lastPollAt !== null && Date.now() - this.lastPollAt <= 2 * this.pollMs + this.t.commandTimeoutMs;
+    const fresh = connected && this.responsive && this.lastPollMono !== null && monoMs() - this.lastPollMono <= 2 * this.pollMs + this.t.commandTimeoutMs;
     return {
       ...this.r,
       port: this.config.port,
@@ -166,7 +169,7 @@ export class ModemDriver implements Part {
   };
 
   private readonly onClose = (): void => {
-    this.clocks.portGoneSince = Date.now();
+    this.clocks.portGoneSince = monoMs();
     this.initialized = false;
     this.responsive = false;
     this.engine.abortAll('port closed');
@@ -196,7 +199,7 @@ export class ModemDriver implements Part {
         this.log.info({ urc: u.line }, 'SMS received and stored on the module');
         return;
     }
-    this.clocks.track(this.r, Date.now());
+    this.clocks.track(this.r, monoMs());
     this.refresh();
   };
 
@@ -247,7 +250,8 @@ export class ModemDriver implements Part {
       }
       this.counters.unreadable += await pollStatus(this.runAt, this.vendor ?? VENDORS.generic, this.r, this.flags);
       this.counters.polls++;
-      this.lastPollAt = Date.now();
+      this.lastPollAt = Date.now(); // shown in vim/state/modem
+      this.lastPollMono = monoMs();
       this.responsive = true;
       this.clocks.failedCycles = 0;
     } catch (e) {
@@ -265,12 +269,12 @@ export class ModemDriver implements Part {
         this.counters.noAnswerCycles++;
       } else throw e;
     }
-    this.clocks.track(this.r, Date.now());
+    this.clocks.track(this.r, monoMs());
   }
 
   private async evaluate(): Promise<void> {
     if (!this.running) return;
-    const f = this.clocks.due(Date.now(), this.transport.connected, this.r);
+    const f = this.clocks.due(monoMs(), this.transport.connected, this.r);
     if (!f) {
       if (this.responsive && this.r.sim?.value === 'ready' && this.clocks.notRegSince === null) this.ladder.reset();
       return;
@@ -292,14 +296,14 @@ export class ModemDriver implements Part {
     this.recovering = null;
     if (step === 'probe' && rec.answered) this.responsive = true;
     if (step === 'reboot' || step === 'power-cycle') this.initialized = false;
-    this.clocks.restart(Date.now());
+    this.clocks.restart(monoMs());
   }
 
   /** Recomputes health and publishes the snapshot. */
   private refresh(): void {
     if (!this.running) return;
     const s = this.state();
-    const notRegFor = this.clocks.notRegSince === null ? null : Date.now() - this.clocks.notRegSince;
+    const notRegFor = this.clocks.notRegSince === null ? null : monoMs() - this.clocks.notRegSince;
     const j = judge(s, { started: true, transportDetail: this.transport.health().detail, notRegisteredForMs: notRegFor });
     if (this.tracker.set(j.state, j.detail)) this.log.info({ state: j.state, detail: j.detail }, 'modem health');
     try {
