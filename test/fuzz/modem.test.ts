@@ -207,9 +207,9 @@ describe('modem fuzz', () => {
     expect(parsed).toBeGreaterThan(N * 0.15);
   });
 
-  it(`fast-check: ${runs(1_000_000).toLocaleString('en')} generated and mutated simulator transcripts through the engine and the status parsers`, async () => {
+  it(`fast-check: ${runs(300_000).toLocaleString('en')} generated and mutated simulator transcripts through the engine and the status parsers`, async () => {
     const heap0 = settledHeap();
-    const N = runs(1_000_000);
+    const N = runs(300_000);
     const stream = new (class extends EventEmitter {
       write(): Promise<void> {
         return Promise.resolve();

@@ -19,7 +19,7 @@ import { writeMixed } from '../helpers/sync-fixture.js';
 import { cleanupTempDirs } from '../helpers/tmp.js';
 import { fcParams, HEAP_SLACK, InputClock, report, runs, seed, settledHeap } from './harness.js';
 
-const DIRECT = runs(1_000_000);
+const DIRECT = runs(300_000);
 const OVER_HTTP = Math.min(3000, runs(3000));
 
 const HQ = newToken();

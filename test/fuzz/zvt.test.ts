@@ -97,9 +97,9 @@ describe('ZVT decoder fuzz', () => {
     expect(heapGrowth).toBeLessThan(HEAP_SLACK);
   });
 
-  it(`fast-check: ${runs(1_000_000).toLocaleString('en')} generated and mutated inputs through both decoders (driver's 64 KiB limit), chunked; state stays bounded`, async () => {
+  it(`fast-check: ${runs(500_000).toLocaleString('en')} generated and mutated inputs through both decoders (driver's 64 KiB limit), chunked; state stays bounded`, async () => {
     const heap0 = settledHeap();
-    const N = runs(1_000_000);
+    const N = runs(500_000);
     const tcp = new TcpDecoder();
     const serial = new SerialDecoder();
     const clock = new InputClock<Buffer>();
