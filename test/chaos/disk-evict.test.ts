@@ -89,6 +89,7 @@ describe('chaos: the disk fills from outside', () => {
     expect(refused, 'a ticket refused on the full disk').not.toBeNull();
     expect(refused!.answer).toMatchObject({ ok: false, error: { code: 'STORE_FULL' } });
     expect(p.stats.evicted.queue).toBe(0);
+    expect(gw.store.outbox.usage().track.count, 'every track point went before a ticket was refused').toBe(0);
     const evictedTrack = p.stats.evicted.track;
 
     // 3. Nothing corrupted or half-written: every acknowledged ticket is there, the refused one is not.
