@@ -264,7 +264,7 @@ export async function benchPullRate(n = 100_000, page = 20_000, template?: strin
     await store.start();
     cleanup.add('store', () => store.stop());
     const t = newToken();
-    const opts: PullOptions = { enabled: true, listen: [{ host: '127.0.0.1', port: 0 }], consumers: [{ name: 'hq', tokenSha256: t.tokenSha256 }], defaultLimit: 1000, maxLimit: 100_000, maxFailures: 10, lockoutS: 60 };
+    const opts: PullOptions = { enabled: true, listen: [{ host: '127.0.0.1', port: 0 }], consumers: [{ name: 'hq', tokenSha256: t.tokenSha256 }], defaultLimit: 1000, maxLimit: 100_000, maxFailures: 10, lockoutS: 60, requestsPerSecond: 20, burst: 40 };
     const server = new PullServer(opts, { store, vehicle: VEHICLE, log: silent });
     await server.start();
     cleanup.add('pull', () => server.stop());

@@ -118,7 +118,7 @@ describe('pull API fuzz', () => {
   describe('over real HTTP', () => {
     let gw: Gateway;
     beforeAll(async () => {
-      ({ gw } = await startGateway({ sync: { pull: { listen: [{ host: '127.0.0.1', port: 0 }], consumers: CONSUMERS, defaultLimit: 100, maxLimit: 5000, maxFailures: 1000, lockoutS: 1 } } }));
+      ({ gw } = await startGateway({ sync: { pull: { listen: [{ host: '127.0.0.1', port: 0 }], consumers: CONSUMERS, defaultLimit: 100, maxLimit: 5000, maxFailures: 1000, lockoutS: 1, requestsPerSecond: 100_000, burst: 100_000 } } }));
       await writeMixed(gw.store, 300);
     });
     afterAll(async () => {

@@ -121,3 +121,22 @@ describe('pull API rate limit on failures', () => {
     expect((await call('/sync/v1/status', { from: '127.0.9.61', auth: `Bearer ${HQ.token}` })).status).toBe(200);
   });
 });
+
+describe('pull API rate limit on a valid token', () => {
+  it('answers 429 RATE_LIMITED with Retry-After past the burst, per consumer, and serves again after a pause', async () => {
+    // Defaults: 20 requests/s, burst 40. A leaked token hammering GET /records would cost an
+    // fsync of the served range per request; 120 at once must mostly be refused.
+    const replies = await Promise.all(Array.from({ length: 120 }, (_, i) => call('/sync/v1/status', { from: `127.0.9.${70 + (i % 5)}`, auth: `Bearer ${AUDIT.token}` })));
+    const limited = replies.filter((r) => r.status === 429);
+    const served = replies.filter((r) => r.status === 200);
+    expect(limited.length + served.length).toBe(120);
+    expect(served.length).toBeGreaterThanOrEqual(40);
+    expect(served.length).toBeLessThan(120 - 40); // the burst and a little refill, not all
+    expect(code(limited[0]!)).toBe('RATE_LIMITED');
+    expect(Number(limited[0]!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // The other consumer has its own bucket.
+    expect((await call('/sync/v1/status', { from: '127.0.9.80', auth: `Bearer ${HQ.token}` })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await call('/sync/v1/status', { from: '127.0.9.81', auth: `Bearer ${AUDIT.token}` })).status).toBe(200);
+  });
+});

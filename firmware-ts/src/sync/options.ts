@@ -77,6 +77,13 @@ const Pull = Strict(
     maxLimit: Type.Integer({ default: 50_000, minimum: 1, maximum: 1_000_000, description: 'Most records one response may ask for' }),
     maxFailures: Type.Integer({ default: 10, minimum: 1, maximum: 1000, description: 'Failed authentications per address before it is locked out' }),
     lockoutS: Type.Integer({ default: 300, minimum: 1, maximum: 86_400, description: 'How long a locked-out address gets 429' }),
+    requestsPerSecond: Type.Number({
+      default: 20,
+      minimum: 0.1,
+      maximum: 100_000,
+      description: "Requests per second one consumer's token may make (token bucket; 429 RATE_LIMITED beyond): a leaked token cannot wear the SD card with served-range fsyncs",
+    }),
+    burst: Type.Integer({ default: 40, minimum: 1, maximum: 100_000, description: 'Requests a consumer may make at once before requestsPerSecond applies' }),
   },
   { description: 'Pull: HTTP API from which HQ fetches records (NDJSON) and acknowledges them' },
 );

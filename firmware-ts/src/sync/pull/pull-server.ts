@@ -15,6 +15,7 @@ import type { OutboxRow } from '../../store/outbox.js';
 import { RECORD_CLASSES, type RecordClass } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import type { PullOptions } from '../options.js';
+import { TokenBucket } from '../../broker/limits.js';
 import { authenticate, FailureLimiter } from './auth.js';
 import { ApiProblem, parseAck, parseRecordsQuery, parseTarget, type RecordsQuery } from './params.js';
 
@@ -47,6 +48,8 @@ export class PullServer {
   private durable = 0;
   private barrier: Promise<void> | null = null;
   private readonly limiter: FailureLimiter;
+  /** Per consumer: each GET that serves new records costs an fsync of the served range. */
+  private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(
     private readonly o: PullOptions,
@@ -104,6 +107,11 @@ export class PullServer {
         throw new ApiProblem(401, 'UNAUTHORIZED', 'a valid bearer token is required', { 'www-authenticate': 'Bearer realm="vim-sync"' });
       }
       this.limiter.succeed(addr);
+      let bucket = this.buckets.get(consumer);
+      if (!bucket) this.buckets.set(consumer, (bucket = new TokenBucket(this.o.requestsPerSecond, this.o.burst)));
+      if (!bucket.take()) {
+        throw new ApiProblem(429, 'RATE_LIMITED', `consumer ${consumer} is over ${this.o.requestsPerSecond} requests per second`, { 'retry-after': String(Math.max(1, Math.ceil(1 / this.o.requestsPerSecond))) });
+      }
       const url = parseTarget(req.url);
       const route = `${req.method ?? ''} ${url.pathname}`;
       if (route === 'GET /sync/v1/records') return await this.records(consumer, parseRecordsQuery(url.searchParams, this.o.defaultLimit, this.o.maxLimit), res);
