@@ -56,8 +56,8 @@ interface Clock {
   realMs0: number;
   utcMs0: number;
   speedup: number;
-  /** routeS = offset + simS, from simS on; the last entry whose simS <= t applies. */
-  jumps: { simS: number; offset: number }[];
+  /** routeS = offset + simS (or `held` while held), from simS on; the last entry whose simS <= t applies. */
+  jumps: { simS: number; offset: number; held?: number }[];
 }
 
 export class GnssSimulator extends EventEmitter<GnssSimulatorEvents> implements Simulator, EpochSource {
@@ -148,6 +148,31 @@ export class GnssSimulator extends EventEmitter<GnssSimulatorEvents> implements 
     const simS = this.simNow();
     c.jumps = c.jumps.filter((j) => j.simS < simS);
     c.jumps.push({ simS, offset: routeS - simS });
+  }
+
+  /**
+   * Holds the van where it is (it waits at a stop, say, while a payment is finished);
+   * time stamps keep running on. release() drives on from the same place. Meant for a
+   * van standing at a stop: held on a leg, the receiver would report the leg's speed.
+   */
+  hold(): void {
+    if (this.held) return;
+    const c = this.ensureClock();
+    const simS = this.simNow();
+    const routeS = this.routeSAt(simS);
+    c.jumps = c.jumps.filter((j) => j.simS < simS);
+    c.jumps.push({ simS, offset: 0, held: routeS });
+  }
+
+  release(): void {
+    const c = this.clock;
+    const last = c?.jumps.at(-1);
+    if (last?.held === undefined) return;
+    this.jumpTo(last.held);
+  }
+
+  get held(): boolean {
+    return this.clock?.jumps.at(-1)?.held !== undefined;
   }
 
   /** Drops every attached port (as pulling the USB plug does) and refuses opens until replug(). */
@@ -248,11 +273,17 @@ export class GnssSimulator extends EventEmitter<GnssSimulatorEvents> implements 
     return ((this.clockFn() - c.realMs0) / 1000) * c.speedup;
   }
 
+  /** The route position (not folded into one lap) at sim time `simS`. */
+  private routeSAt(simS: number): number {
+    const c = this.ensureClock();
+    let j = c.jumps[0]!;
+    for (const x of c.jumps) if (x.simS <= simS) j = x;
+    return j.held ?? j.offset + simS;
+  }
+
   private truthAtSim(simS: number): GnssTruth {
     const c = this.ensureClock();
-    let offset = c.jumps[0]!.offset;
-    for (const j of c.jumps) if (j.simS <= simS) offset = j.offset;
-    const p = this.route.sample(offset + simS);
+    const p = this.route.sample(this.routeSAt(simS));
     return {
       utcMs: Math.round(c.utcMs0 + simS * 1000),
       routeS: p.t,

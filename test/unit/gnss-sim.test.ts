@@ -195,6 +195,27 @@ describe('GNSS simulator output', () => {
     expect(out.filter((l) => l.startsWith('$GNGSA'))).toHaveLength(4 * 4);
   });
 
+  it('hold() keeps the van at its stop past the dwell while time stamps run on; release() drives on from there', () => {
+    const { sim, step } = manual({ speedup: 1 });
+    const square = sim.route.stops().find((s) => s.name.startsWith('Köy meydanı'))!;
+    sim.jumpTo(square.toS - 5);
+    step(2);
+    sim.hold();
+    expect(sim.held).toBe(true);
+    const t0 = sim.truth();
+    const rmcs = lines(step(60)).filter((l) => l.startsWith('$GNRMC')).map(rmcOf);
+    expect(rmcs).toHaveLength(60);
+    for (const r of rmcs) expect(r).toMatchObject({ status: 'A', knots: 0, lat: rmcs[0]!.lat, lon: rmcs[0]!.lon });
+    expect(rmcs.at(-1)!.utcMs - rmcs[0]!.utcMs).toBe(59_000);
+    expect(sim.truth()).toMatchObject({ stop: square.name, routeS: t0.routeS });
+    sim.release();
+    expect(sim.held).toBe(false);
+    step(2);
+    expect(sim.truth()).toMatchObject({ stop: square.name }); // the rest of the dwell first
+    step(5);
+    expect(sim.truth()).toMatchObject({ stop: null, moving: true });
+  });
+
   it('loses the fix in the underpass (RMC V, GGA quality 0, empty position) and gets it back after', () => {
     const { sim, step } = manual({ speedup: 1 });
     const tunnel = sim.route.tunnels()[0]!;

@@ -160,6 +160,56 @@ describe('VisitsService', () => {
     await second.stop();
   });
 
+  it('resumes a restored visit at its stop when the wall clock at the restart is far from GNSS time, and ends it by the monotonic clock when no fix comes', async () => {
+    const first = service({ plan: [SQUARE] });
+    await first.start();
+    parkAt(first, SQUARE, 200);
+    await first.stop();
+    const open = journal.events.at(-1)!;
+    if (open.type !== 'visit.started') throw new Error(`expected a visit in progress, got ${open.type}`);
+    expect(open).toMatchObject({ stopId: 'koy' });
+    const visitId = open.visitId;
+
+    // A power cut: the Pi (no RTC) starts two hours behind; the receiver's fixes carry the true time.
+    let gnss = wall + 20 * S;
+    wall -= 2 * 3600 * S;
+    mono += 20 * S;
+    const second = service({ plan: [SQUARE] });
+    await second.start();
+    expect(second.current()).toMatchObject({ visitId, stopId: 'koy' });
+    const fixes = (p: { lat: number; lon: number }, seconds: number) => {
+      for (let i = 0; i < seconds; i++) {
+        second.observeGnss(report(gnss, p));
+        gnss += S;
+        wall += S;
+        mono += S;
+      }
+    };
+    fixes(SQUARE, 30);
+    expect(second.current()).toMatchObject({ visitId, stopId: 'koy' });
+    const lastInside = gnss - S;
+    fixes(HALL, 61);
+    await second.flush();
+    expect(journal.events.filter((e) => e.type === 'visit.started')).toHaveLength(1);
+    expect(journal.events.at(-1)).toMatchObject({ type: 'visit.ended', visitId, stopId: 'koy', reason: 'left', endedAt: new Date(lastInside).toISOString() });
+    await second.stop();
+
+    // Restarted at the stop again, but the receiver stays silent: the outage counts from the restart.
+    const third = service({ plan: [SQUARE], outageMinutes: 2 });
+    journal.events.push({ ...open, visitId: 'v-again', startedAt: new Date(gnss).toISOString(), detectedAt: new Date(gnss + 3 * MIN).toISOString() });
+    await third.start();
+    expect(third.current()?.visitId).toBe('v-again');
+    mono += 2 * MIN - S;
+    vi.advanceTimersByTime(1000);
+    expect(third.current()?.visitId).toBe('v-again');
+    mono += 2 * S;
+    vi.advanceTimersByTime(1000);
+    expect(third.current()).toBeNull();
+    await third.flush();
+    expect(journal.events.at(-1)).toMatchObject({ type: 'visit.ended', visitId: 'v-again', reason: 'gnss-outage', endedAt: new Date(gnss + 3 * MIN).toISOString() });
+    await third.stop();
+  });
+
   it('starts a new day from the configured plan and keeps a visit that spans midnight', async () => {
     wall = Date.parse('2026-05-08T23:50:00+03:00');
     const svc = service({ plan: [SQUARE] });

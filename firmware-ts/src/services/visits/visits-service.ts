@@ -17,7 +17,7 @@ import { HealthTracker, type Health, type Part } from '../../lifecycle.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { compile } from '../../schema/validator.js';
 import { replayDay, VisitDay } from './day-log.js';
-import { VisitDetector, type Detection } from './detector.js';
+import { VisitDetector, type ActiveVisit, type Detection } from './detector.js';
 import { activeVisit, detectionEvent, type VisitEvent, type VisitPlanSetEvent } from './events.js';
 import { toDetectorConfig, VisitsOptionsSchema, type VisitsOptions } from './options.js';
 import { istanbulDay, type Stop } from './plan.js';
@@ -64,6 +64,13 @@ export class VisitsService implements Part, CurrentVisitPort {
   private writing: Promise<void> | null = null;
   private lastKey = '';
   private running = false;
+  /**
+   * A visit restored at start, resumed by the detector at the first fix: only then is the
+   * restart known in GNSS time (the fix's time less the monotonic time since the restart).
+   * The wall clock at start is no stand-in: a Pi without an RTC may start hours off, and a
+   * restart measured against it would end every resumed visit as an outage.
+   */
+  private restored: { visit: ActiveVisit; mono: number } | null = null;
 
   constructor(
     readonly options: VisitsOptions = DEFAULT_VISITS_OPTIONS,
@@ -99,7 +106,7 @@ export class VisitsService implements Part, CurrentVisitPort {
       this.deps.log?.error({ err: e }, 'visits not restored from the journal');
     }
     this.detector.setStops(this.day.stops);
-    if (this.day.current) this.detector.resume(activeVisit(this.day.current), this.gnssTime(null));
+    this.restored = this.day.current ? { visit: activeVisit(this.day.current), mono: this.mono() } : null;
     this.deps.log?.info({ day: today, events: restored, stops: this.day.stops.length, current: this.day.current?.visitId ?? null }, 'visits restored from the journal');
     this.running = true;
     this.timer = setInterval(() => this.tick(), this.deps.tickMs ?? 5000);
@@ -132,6 +139,7 @@ export class VisitsService implements Part, CurrentVisitPort {
     else this.counters.noFix++;
     const at = this.gnssTime(good ? f.timeMs : null);
     this.rollDay();
+    this.resumeRestored(at, good);
     this.handle(this.detector.observe(at, good ? { lat: f.lat!, lon: f.lon!, speedMps: f.speed } : null));
   }
 
@@ -177,9 +185,27 @@ export class VisitsService implements Part, CurrentVisitPort {
 
   private tick(): void {
     this.rollDay();
-    if (this.options.enabled) this.handle(this.detector.elapse(this.gnssTime(null)));
+    if (this.options.enabled) {
+      const at = this.gnssTime(null);
+      this.resumeRestored(at, false);
+      this.handle(this.detector.elapse(at));
+    }
     if (this.unsaved.length > 0) this.flush().catch(() => undefined);
     this.publish(false); // a window may have closed (skipped)
+  }
+
+  /**
+   * Hands the restored visit to the detector, with the restart dated in the time base of
+   * `at`: at the first fix, or without one once the outage limit has passed since the
+   * restart (then the detector ends it as an outage).
+   */
+  private resumeRestored(at: number, fix: boolean): void {
+    const r = this.restored;
+    if (!r) return;
+    const since = this.mono() - r.mono;
+    if (!fix && since <= this.detector.config.outageMs) return;
+    this.restored = null;
+    this.detector.resume(r.visit, at - since);
   }
 
   /** GNSS time: a fix's own time stamp, else the last one carried on by the monotonic clock. */
