@@ -67,6 +67,33 @@ describe('refused logins', () => {
     expect(await attempt(port, '127.0.1.3', { username: 'gecici', password: 'gecici-parola' }, 'gecici@t')).toMatchObject({ ok: false });
   });
 
+  it('closes the live session of a user removed from the file or given another role, and keeps the others', async () => {
+    const file = join(dir, 'users.json');
+    await addUser(file, 'gidecek', 'staff', 'gidecek-parola');
+    await addUser(file, 'degisecek', 'staff', 'degisecek-parola');
+    await untilLogin('127.0.1.4', { username: 'gidecek', password: 'gidecek-parola' }, 'gidecek@t');
+    await untilLogin('127.0.1.4', { username: 'degisecek', password: 'degisecek-parola' }, 'degisecek@t');
+    const leaving = await connectFrom(port, '127.0.1.4', { username: 'gidecek', password: 'gidecek-parola' }, 'gidecek@t');
+    const demoted = await connectFrom(port, '127.0.1.4', { username: 'degisecek', password: 'degisecek-parola' }, 'degisecek@t');
+    const staying = await connectFrom(port, '127.0.1.4', USERS.staff, `${USERS.staff.username}@kalan`);
+    open.push(staying);
+    const closed = (c: MqttClient) => new Promise<number>((resolve) => {
+      const t0 = Date.now();
+      c.once('close', () => resolve(Date.now() - t0));
+    });
+    const [leftIn, demotedIn] = [closed(leaving), closed(demoted)];
+    const { removeUser } = await import('../../firmware-ts/src/broker/credentials.js');
+    expect(removeUser(file, 'gidecek')).toBe(true);
+    await addUser(file, 'degisecek', 'kiosk', 'degisecek-parola');
+    // The broker polls the file every 2 s; generous for a loaded machine.
+    const ms = await Promise.race([Promise.all([leftIn, demotedIn]), sleep(20_000).then(() => null)]);
+    expect(ms).not.toBeNull();
+    expect(staying.connected).toBe(true);
+    expect((gw.broker.health().counters as Record<string, number>).revoked).toBeGreaterThanOrEqual(2);
+    leaving.end(true);
+    demoted.end(true);
+  });
+
   it('vimgw user add --expires writes the instant, refuses a past or impossible date, and old files stay valid', async () => {
     const file = join(dir, 'cli-users.json');
     const add = (name: string, expires: string) => vimgw(['user', 'add', name, '--role', 'staff', '--password-stdin', '--expires', expires, '--file', file], { env: {} });

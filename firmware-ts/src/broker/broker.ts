@@ -63,13 +63,14 @@ function floodStrikes(burst: number): number {
 export class Broker implements Part {
   readonly name = 'broker';
   private aedes: Aedes | null = null;
+  private standingTimer: NodeJS.Timeout | null = null;
   private servers: (NetServer | HttpServer)[] = [];
   private wss: WebSocketServer | null = null;
   private readonly sessions = new WeakMap<Client, Session>();
   private readonly auth = new Authenticator();
   private readonly throttle = new LoginThrottle();
   private readonly tracker = new HealthTracker();
-  private readonly counters = { connects: 0, authFailures: 0, loginsThrottled: 0, aclDenied: 0, rateLimited: 0, floodCutoffs: 0, oversize: 0, commands: 0 };
+  private readonly counters = { connects: 0, authFailures: 0, loginsThrottled: 0, aclDenied: 0, rateLimited: 0, floodCutoffs: 0, oversize: 0, commands: 0, revoked: 0 };
   readonly endpoints: string[] = [];
   private credentialsProblem: string | null = null;
 
@@ -83,6 +84,9 @@ export class Broker implements Part {
     this.reloadCredentials();
     // Pick up `vimgw user add` without a restart; polling survives the atomic rename.
     watchFile(this.cfg.credentialsFile, { interval: 2000 }, () => this.reloadCredentials());
+    // An account's `expires` can pass while its tablet stays connected.
+    this.standingTimer = setInterval(() => this.dropRevoked('account expired'), 60_000);
+    this.standingTimer.unref();
     const aedes = await Aedes.createBroker({
       drainTimeout: this.cfg.drainTimeoutMs,
       maxClientsIdLength: 64,
@@ -167,6 +171,8 @@ export class Broker implements Part {
 
   async stop(): Promise<void> {
     unwatchFile(this.cfg.credentialsFile);
+    if (this.standingTimer) clearInterval(this.standingTimer);
+    this.standingTimer = null;
     this.wss?.close();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.servers = [];
@@ -206,10 +212,28 @@ export class Broker implements Part {
       this.auth.load(readCredentials(this.cfg.credentialsFile));
       this.credentialsProblem = this.auth.size === 0 ? `no users in ${this.cfg.credentialsFile}: every login is refused` : null;
       this.log.info({ users: this.auth.size, file: this.cfg.credentialsFile }, 'broker users loaded');
+      this.dropRevoked('account removed, expired or given another role');
     } catch (e) {
       // Keep the users we had: a half-written or broken file must not lock everyone out.
       this.credentialsProblem = `credentials file rejected (${(e as Error).message}); ${this.auth.size} earlier users kept`;
       this.log.error({ err: (e as Error).message }, 'credentials file rejected; keeping previous users');
+    }
+  }
+
+  /**
+   * Disconnects sessions whose user no longer holds the role they logged in with: a removed
+   * user (`vimgw user remove`), an expired account, or a role change. Without this a revoked
+   * tablet would keep its session until it next reconnected.
+   */
+  private dropRevoked(why: string): void {
+    // aedes keeps its connected clients by id; its typings do not declare the map.
+    const clients = (this.aedes as unknown as { clients?: Record<string, Client> } | null)?.clients ?? {};
+    for (const client of Object.values(clients)) {
+      const s = this.sessions.get(client);
+      if (!s || this.auth.standing(s.username) === s.role) continue;
+      this.counters.revoked++;
+      this.log.warn({ clientId: client.id, username: s.username, why }, 'session of a revoked user closed');
+      client.close();
     }
   }
 

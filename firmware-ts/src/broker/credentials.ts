@@ -185,6 +185,12 @@ export class Authenticator {
     return e !== undefined && Date.parse(e) <= this.now();
   }
 
+  /** The role a connected user still holds under the current file: null once removed or expired. */
+  standing(username: string): Role | null {
+    const u = this.users.get(username);
+    return u && !this.isExpired(username) ? u.role : null;
+  }
+
   /**
    * The user's role when the password is right and the account has not expired. The password is
    * verified first, so a refusal costs the same and tells a guesser nothing about the expiry.
