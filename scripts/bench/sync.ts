@@ -28,6 +28,7 @@ import { PUSH_CONSUMER, Pusher } from '../../firmware-ts/src/sync/push/pusher.js
 import type { PullOptions, PushOptions } from '../../firmware-ts/src/sync/options.js';
 import { encodeBatch } from '../../firmware-ts/src/sync/wire.js';
 import { startMosquitto } from './mosquitto.js';
+import { SERVICE_NODE_ARGS } from './service-flags.js';
 import { Cleanup, freePort, onLines, sleep, tempRoot, track, waitExit } from './procs.js';
 
 const VEHICLE = 'VIM-BENCH';
@@ -345,23 +346,7 @@ function rssMB(pid: number): number {
   }
 }
 
-/**
- * The node flags systemd/vim-gateway.service starts the gateway with, read from its
- * ExecStart (so the bench cannot drift from the unit); the unit's heap cap when unreadable.
- */
-function serviceNodeArgs(): string[] {
-  for (const unit of [join(import.meta.dirname, '..', '..', '..', 'systemd', 'vim-gateway.service'), join(import.meta.dirname, '..', '..', 'systemd', 'vim-gateway.service')]) {
-    try {
-      const exec = /^ExecStart=\S*node((?:\s+--\S+)*)\s/m.exec(readFileSync(unit, 'utf8'));
-      if (exec) return exec[1]!.trim().split(/\s+/).filter(Boolean);
-    } catch {
-      /* try the next place */
-    }
-  }
-  return ['--max-old-space-size=384'];
-}
-
-export const SERVICE_NODE_ARGS: readonly string[] = serviceNodeArgs();
+export { SERVICE_NODE_ARGS };
 
 /** The gateway (dist/, a child process) on `dataDir`, pushing to `mqPort`; resolves at its "gateway ready" line. */
 async function spawnGateway(dir: string, dataDir: string, mqPort: number, nodeArgs: readonly string[], cleanup: Cleanup): Promise<{ child: ChildProcess; readyMs: number }> {

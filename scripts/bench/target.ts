@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Cleanup, onLines, track, waitExit } from './procs.js';
+import { SERVICE_NODE_ARGS } from './service-flags.js';
 import type { TargetReply, TargetRequest, TargetSample } from './target-protocol.js';
 
 /**
@@ -28,7 +29,8 @@ export class Target {
   ) {
     const args = [SCRIPT, mode, ...(configFile ? [configFile] : [])];
     // The same allocator settings as systemd/vim-gateway.service and `npm start`, for both targets alike.
-    this.child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...GATEWAY_MALLOC_ENV } });
+    // The unit's node flags (heap cap, young generation) for both targets alike: RSS row (c) measures what ships.
+    this.child = spawn(process.execPath, [...SERVICE_NODE_ARGS, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...GATEWAY_MALLOC_ENV } });
     track(cleanup, `${mode} target`, this.child);
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (d: string) => (this.errorOutput += d));
