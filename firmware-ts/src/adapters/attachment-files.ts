@@ -43,6 +43,26 @@ export class AttachmentFiles implements AttachmentStore {
     return join(this.dir, `${sha256}.${ext}`);
   }
 
+  /** Every finished photo file: hash to file name. */
+  async list(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const names = await readdir(this.dir).catch((e: unknown) => {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [] as string[];
+      throw e;
+    });
+    for (const f of names) if (NAME.test(f)) out.set(f.slice(0, 64), f);
+    return out;
+  }
+
+  /** The file of a photo (any extension), or null when it is not (or no longer) here. */
+  async find(sha256: string): Promise<{ path: string; size: number; ext: string } | null> {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) return null;
+    const name = (await this.list()).get(sha256);
+    if (!name) return null;
+    const st = await stat(join(this.dir, name)).catch(() => null);
+    return st?.isFile() ? { path: join(this.dir, name), size: st.size, ext: name.slice(65) } : null;
+  }
+
   async put(file: { sha256: string; ext: string; data: Buffer }): Promise<void> {
     const name = `${file.sha256}.${file.ext}`;
     if (!NAME.test(name)) throw new Error(`attachment name ${JSON.stringify(name)} is not <sha256>.<ext>`);

@@ -9,6 +9,13 @@
 // A file stays while any request record not yet purged names it (photos are content-
 // addressed, so two requests can share one), and for a grace period after it was last
 // written, which covers a photo written just before its request's transaction commits.
+//
+// And it stays until HQ has it (issue 8: everything the van records reaches HQ): a purged
+// or compacted record proves only that HQ acknowledged the record, not that it got the
+// photo, which travels apart (the push's attachment topic, or the pull API's attachment
+// route and its ack). Each pass first registers the photos records named since the last
+// one (store/attachment-deliveries.ts), so a file no record ever named is an orphan and
+// still goes; the purge of the record's personal data happens regardless.
 import type { Logger } from 'pino';
 import { HealthTracker, type Health, type Part } from '../lifecycle.js';
 import { REQUEST_RECORD_TYPE, type RequestRecord } from '../services/requests/record.js';
@@ -26,7 +33,8 @@ export class AttachmentRetention implements Part {
   private readonly tracker = new HealthTracker('absent', 'not started');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
-  private readonly counters = { runs: 0, deleted: 0, failures: 0 };
+  /** heldUndelivered: files kept only because HQ has not confirmed them (a gauge, as of the last pass). */
+  private readonly counters = { runs: 0, deleted: 0, failures: 0, heldUndelivered: 0 };
 
   constructor(
     private readonly files: AttachmentFiles,
@@ -64,19 +72,27 @@ export class AttachmentRetention implements Part {
 
   private async pass(now: number): Promise<number> {
     try {
-      const keep = this.store.read((tx) => {
+      await this.store.transact(() => this.store.attachments.register(REQUEST_RECORD_TYPE));
+      const { named, undelivered } = this.store.read((tx) => {
         const purgedUpTo = this.store.outbox.retention.lastPurgedSeq(REQUEST_RECORD_TYPE);
         const named = new Set<string>();
         for (const r of tx.journal.ofClass('requests', new Date(0))) {
           if (r.type !== REQUEST_RECORD_TYPE || r.seq <= purgedUpTo) continue;
           for (const p of (r.payload as Partial<RequestRecord>).photos ?? []) named.add(p.sha256);
         }
-        return named;
+        return { named, undelivered: this.store.attachments.undelivered() };
       });
-      const deleted = await this.files.sweep(keep, now - this.o.graceMs);
+      const deleted = await this.files.sweep(new Set([...named, ...undelivered]), now - this.o.graceMs);
+      const present = await this.files.list();
+      let held = 0;
+      for (const h of undelivered) if (!named.has(h) && present.has(h)) held++;
+      if (held !== this.counters.heldUndelivered && held > 0) {
+        this.log.warn({ held }, 'photo files of purged or compacted requests kept: HQ has not received them yet');
+      }
+      this.counters.heldUndelivered = held;
       this.counters.runs++;
       this.counters.deleted += deleted;
-      if (deleted) this.log.info({ deleted, kept: keep.size }, 'photo files of purged requests deleted');
+      if (deleted) this.log.info({ deleted, kept: named.size }, 'photo files of purged requests deleted');
       return deleted;
     } catch (e) {
       this.counters.failures++;

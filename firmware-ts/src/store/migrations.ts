@@ -144,4 +144,31 @@ export const MIGRATIONS: readonly string[] = [
     at     TEXT    NOT NULL
   );
   `,
+  // 6: photo files HQ has received (issue 8). Photos travel apart from their request records
+  //    (adapters/attachment-retention.ts deletes a file only once HQ has it): one row per
+  //    photo a request record names, registered by a scan of the journal that resumes at
+  //    attachment_scan.seq, so a photo stays known after its record is compacted. consumer
+  //    and at stay null until HQ confirmed the bytes (a PUBACK, or a pull consumer's ack).
+  `
+  CREATE TABLE attachment_deliveries (
+    sha256     TEXT    PRIMARY KEY,
+    mime       TEXT,                          -- as the request recorded it
+    bytes      INTEGER,
+    named_seq  INTEGER NOT NULL,              -- the first request record naming it
+    consumer   TEXT,                          -- who confirmed HQ has it: push, or a pull consumer
+    at         TEXT                           -- when; null while HQ does not have it
+  ) WITHOUT ROWID;
+  CREATE INDEX attachment_deliveries_pending ON attachment_deliveries(named_seq) WHERE at IS NULL;
+  CREATE TABLE attachment_scan (
+    one  INTEGER PRIMARY KEY CHECK (one = 1),
+    seq  INTEGER NOT NULL                     -- journal records up to seq have been registered
+  );
+  -- The photos of requests already in the journal, so none is taken for an orphan later.
+  INSERT INTO attachment_deliveries (sha256, mime, bytes, named_seq)
+    SELECT json_extract(p.value, '$.sha256') AS h, json_extract(p.value, '$.mime'), json_extract(p.value, '$.bytes'), min(j.seq)
+    FROM journal j, json_each(j.payload, '$.photos') p
+    WHERE j.type = 'requests.created' AND h IS NOT NULL
+    GROUP BY h;
+  INSERT INTO attachment_scan (one, seq) SELECT 1, coalesce(max(seq), 0) FROM journal;
+  `,
 ];

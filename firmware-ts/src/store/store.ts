@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { HealthTracker, type Health, type Part } from '../lifecycle.js';
+import { AttachmentDeliveries } from './attachment-deliveries.js';
 import type { Clock } from '../platform/clock.js';
 import { openDatabase, type Db } from './database.js';
 import { classifyStoreError, StoreError } from './errors.js';
@@ -44,7 +45,7 @@ export interface Tx {
 export class Store implements Part {
   readonly name = 'store';
   private db: Db | null = null;
-  private parts: (Omit<Tx, 'onAbort'> & { outbox: Outbox; committer: GroupCommitter }) | null = null;
+  private parts: (Omit<Tx, 'onAbort'> & { outbox: Outbox; attachments: AttachmentDeliveries; committer: GroupCommitter }) | null = null;
   private readonly tracker = new HealthTracker();
 
   constructor(
@@ -120,6 +121,7 @@ export class Store implements Part {
       printJobs: new PrintJobsTable(db),
       sequences: new Sequences(db),
       sms: new SmsOutboxTable(db),
+      attachments: new AttachmentDeliveries(db),
       committer,
     };
     const pruned = this.pruneCommandIds();
@@ -165,6 +167,10 @@ export class Store implements Part {
   }
   get outbox(): Outbox {
     return this.live.outbox;
+  }
+  /** Which photo files HQ has received (the photo retention deletes only those). */
+  get attachments(): AttachmentDeliveries {
+    return this.live.attachments;
   }
 
   /** Runs `work` inside the next group commit; resolves after the commit is durable. */
