@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 
 const doc = parse(readFileSync('docs/openapi.yaml', 'utf8')) as { openapi: string; paths: Record<string, Record<string, unknown>> };
 const text = readFileSync('docs/openapi.yaml', 'utf8');
-const sources = ['firmware-ts/src/sync/pull/pull-server.ts', 'firmware-ts/src/sync/pull/params.ts'].map((f) => readFileSync(f, 'utf8')).join('\n');
+const sources = ['firmware-ts/src/sync/pull/pull-server.ts', 'firmware-ts/src/sync/pull/params.ts', 'firmware-ts/src/sync/pull/attachments.ts'].map((f) => readFileSync(f, 'utf8')).join('\n');
 
 describe('docs/openapi.yaml', () => {
   it('documents every route of the pull API', () => {
@@ -14,6 +14,8 @@ describe('docs/openapi.yaml', () => {
     expect(Object.keys(doc.paths['/sync/v1/records']!)).toEqual(['get']);
     expect(Object.keys(doc.paths['/sync/v1/ack']!)).toEqual(['post']);
     expect(Object.keys(doc.paths['/sync/v1/status']!)).toEqual(['get']);
+    expect(Object.keys(doc.paths['/sync/v1/attachments/{sha256}']!)).toEqual(['get']);
+    expect(Object.keys(doc.paths['/sync/v1/attachments/ack']!)).toEqual(['post']);
   });
 
   it('names every error code the server answers with', () => {

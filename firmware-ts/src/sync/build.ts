@@ -1,5 +1,6 @@
 // Builds the sync part from the config and the gateway's other parts (the composition
 // root calls this): the modem's registration for link awareness, the GPIO `sync` LED.
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Publisher } from '../api/command-path.js';
 import type { Config } from '../config/schema.js';
@@ -18,6 +19,7 @@ export function buildSync(config: Config, store: Store, clock: Clock, publisher:
     clock,
     vehicle: config.vehicle.id,
     dataDir: config.dataDir,
+    attachmentsDir: resolve(config.dataDir, config.requests.attachmentsDir),
     publisher,
     log: partLogger(log, 'sync'),
     modemRegistration: () => devices.modem?.state().registration ?? null,

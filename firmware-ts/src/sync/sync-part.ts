@@ -4,6 +4,7 @@
 // Its health never makes the gateway restart: HQ being away is the van's normal day
 // (DESIGN.md non-negotiable 3); only STORE_FULL, a local fault, is "failed".
 import type { Logger } from 'pino';
+import { AttachmentFiles } from '../adapters/attachment-files.js';
 import type { Publisher } from '../api/command-path.js';
 import type { LedPattern } from '../drivers/gpio/signals.js';
 import type { RegState } from '../drivers/modem/status.js';
@@ -34,6 +35,8 @@ export interface SyncDeps {
   /** Tests: the link verdict and the free disk. */
   link?: LinkPort;
   freeBytes?: FreeBytes;
+  /** The request photos' directory (requests.attachmentsDir), sent to HQ beside the records. */
+  attachmentsDir?: string;
 }
 
 export class SyncPart implements Part {
@@ -55,13 +58,15 @@ export class SyncPart implements Part {
     private readonly o: SyncOptions,
     private readonly d: SyncDeps,
   ) {
+    // Only read here (list/find): the requests service's own instance writes and cleans up.
+    const photos = d.attachmentsDir ? new AttachmentFiles(d.attachmentsDir, d.log) : null;
     const push = o.push?.enabled ? o.push : null;
     if (push) {
       const host = new URL(push.url).hostname;
       const link = d.link ?? new DeviceLink(host, push.wifiInterfaces, { modemRegistration: d.modemRegistration ?? (() => null) }, push.requireLink);
       this.pusher = new Pusher(push, { store: d.store, vehicle: d.vehicle, link, log: d.log, onChange: () => this.tick() });
     }
-    if (o.pull?.enabled) this.pull = new PullServer(o.pull, { store: d.store, vehicle: d.vehicle, log: d.log, onAck: () => this.tick() });
+    if (o.pull?.enabled) this.pull = new PullServer(o.pull, { store: d.store, vehicle: d.vehicle, log: d.log, onAck: () => this.tick(), attachments: photos });
     this.disk = new DiskMonitor(d.store, d.dataDir, o.outbox.freeFloorBytes, o.outbox.diskCheckS * 1000, d.log, d.freeBytes);
     this.retention = new RetentionRunner(d.store, o.retention, d.log);
     this.clockWatch = new ClockWatch(d.clock, d.store, d.log);

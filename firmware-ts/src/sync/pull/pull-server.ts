@@ -3,6 +3,7 @@
 //   GET  /sync/v1/records?after=&limit=&class=   NDJSON, streamed, in seq order
 //   POST /sync/v1/ack {consumer, upTo, class?}    moves the consumer's cursor
 //   GET  /sync/v1/status                          cursors and backlog
+//   GET  /sync/v1/attachments/<sha256>, POST /sync/v1/attachments/ack   photos (attachments.ts)
 // A response covers exactly (after, X-Sync-Up-To]; that range is recorded as served
 // (durably) before the first byte goes, so an ack of it is accepted even after a
 // restart, and an ack of anything never served is refused.
@@ -11,11 +12,13 @@ import { createServer as createHttp, type IncomingMessage, type Server, type Ser
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { AttachmentFiles } from '../../adapters/attachment-files.js';
 import type { OutboxRow } from '../../store/outbox.js';
 import { RECORD_CLASSES, type RecordClass } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import type { PullOptions } from '../options.js';
 import { TokenBucket } from '../../broker/limits.js';
+import { attachmentRoute } from './attachments.js';
 import { authenticate, FailureLimiter } from './auth.js';
 import { ApiProblem, parseAck, parseRecordsQuery, parseTarget, type RecordsQuery } from './params.js';
 
@@ -27,6 +30,8 @@ export interface PullDeps {
   vehicle: string;
   log: Logger;
   onAck?: () => void;
+  /** The request photos (read only here); null: none are served. */
+  attachments?: AttachmentFiles | null;
 }
 
 /** One NDJSON line: the record with its payload spliced in as stored (no re-serialization). */
@@ -117,6 +122,8 @@ export class PullServer {
       if (route === 'GET /sync/v1/records') return await this.records(consumer, parseRecordsQuery(url.searchParams, this.o.defaultLimit, this.o.maxLimit), res);
       if (route === 'POST /sync/v1/ack') return await this.ack(consumer, await readBody(req), res);
       if (route === 'GET /sync/v1/status') return this.status(consumer, res);
+      const photos = { files: this.d.attachments ?? null, store: this.d.store, vehicle: this.d.vehicle };
+      if (await attachmentRoute(photos, consumer, req, url.pathname, res, readBody)) return;
       const known = { '/sync/v1/records': 'GET', '/sync/v1/ack': 'POST', '/sync/v1/status': 'GET' }[url.pathname];
       if (known) throw new ApiProblem(405, 'METHOD_NOT_ALLOWED', `${url.pathname} takes ${known}`, { allow: known });
       throw new ApiProblem(404, 'NOT_FOUND', `no such endpoint: ${url.pathname.slice(0, 100)}`);
