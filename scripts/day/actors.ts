@@ -5,6 +5,7 @@
 import { seededRandom } from '../../devices/shared/random.js';
 import type { DayPlan, Planted } from './plan.js';
 import type { Tablet } from './tablet.js';
+import type { Van } from './van.js';
 
 export interface DayTally {
   ticketsTaken: number;
@@ -23,6 +24,8 @@ export interface DayTally {
   approvedPaymentIds: string[];
   endOfDay: Record<string, unknown> | null;
   killedPayment: { id: string; status: string } | null;
+  /** Where the van stood when the gateway was SIGKILLed, and whether the restarted gateway saw the visit go on. */
+  killVisit: { atS: number; visitId: string; stopId: string; name: string; resumedSeen: boolean } | null;
   restartMs: number[];
   /** The last commands, kept for failure messages. */
   errors: string[];
@@ -45,6 +48,7 @@ export function newTally(): DayTally {
     approvedPaymentIds: [],
     endOfDay: null,
     killedPayment: null,
+    killVisit: null,
     restartMs: [],
     errors: [],
   };
@@ -64,6 +68,8 @@ const PRIORITIES = ['elderly', 'disabled', 'pregnant', 'veteran', 'martyr_relati
 
 export interface QueueShared {
   takingDone: boolean;
+  /** Tickets the floor staff cancelled (the citizen left). */
+  cancelled: Set<string>;
 }
 
 /** The kiosk: tickets spread over the day; every ninth is a priority ticket staff take for the citizen. */
@@ -84,10 +90,29 @@ export async function kiosk(plan: DayPlan, clock: DayClock, kioskTab: Tablet, st
     // Now and then a citizen gives up before being called.
     if (i % 37 === 20) {
       const c = await staffTab.send('queue/cancel', { ticket: r.result!.ticketId });
-      if (c.ok) tally.cancels++;
+      if (c.ok) {
+        tally.cancels++;
+        shared.cancelled.add(r.result!.ticketId as string);
+      }
     }
   }
   shared.takingDone = true;
+}
+
+/**
+ * A counter's step on its called ticket. The floor staff may cancel that ticket (the citizen
+ * left) just as it was called: the gateway refuses the step with INVALID_STATE, and the
+ * counter moves on (false) once the cancel is confirmed; any other refusal is a failure.
+ */
+async function step(tab: Tablet, topic: string, args: { ticket: string } & Record<string, unknown>, shared: QueueShared): Promise<boolean> {
+  const r = await tab.send(topic, args);
+  if (r.ok) return true;
+  if (r.error?.code === 'INVALID_STATE') {
+    // The cancel committed before this refusal; its answer to the floor tablet may still be on its way.
+    for (let i = 0; i < 100 && !shared.cancelled.has(args.ticket); i++) await sleep(100);
+    if (shared.cancelled.has(args.ticket)) return false;
+  }
+  throw new Error(`${topic} refused: ${r.error?.code} ${r.error?.message}`);
 }
 
 /** One counter: open, call, serve (or no-show, or transfer), until the queue is empty after the last ticket. */
@@ -106,23 +131,21 @@ export async function counter(plan: DayPlan, n: number, tab: Tablet, tally: DayT
     const roll = rng();
     await sleep(100 + rng() * 200);
     if (roll < 0.08) {
-      await tab.ok('queue/recall', { ticket });
+      if (!(await step(tab, 'queue/recall', { ticket }, shared))) continue;
       tally.recalls++;
       await sleep(100);
-      await tab.ok('queue/no-show', { ticket });
+      if (!(await step(tab, 'queue/no-show', { ticket }, shared))) continue;
       tally.noShows++;
       continue;
     }
     if (roll < 0.14) {
       const to = ['A', 'B', 'C', 'D'].filter((s) => !ticket.includes(`/${s}`))[Math.floor(rng() * 3)]!;
-      await tab.ok('queue/transfer', { ticket, service: to });
+      if (!(await step(tab, 'queue/transfer', { ticket, service: to }, shared))) continue;
       tally.transfers++;
       continue;
     }
-    const started = await tab.send('queue/start', { ticket });
-    // The floor staff may have cancelled this ticket (the citizen left) just as it was called.
-    if (!started.ok && started.error?.code === 'INVALID_STATE') continue;
-    if (!started.ok) throw new Error(`queue/start refused: ${started.error?.code} ${started.error?.message}`);
+    if (!(await step(tab, 'queue/start', { ticket }, shared))) continue;
+    // Serving: the ticket can no longer be cancelled.
     await sleep(200 + rng() * 900);
     await tab.ok('queue/complete', { ticket });
     tally.completed++;
@@ -202,6 +225,9 @@ export interface Cashier {
   charges(): number;
   /** SIGKILLs the gateway and starts it again; the restart time in ms. */
   killAndRestart(): Promise<number>;
+  /** The van: the SIGKILL strikes while it stands at a planned stop, and it waits there for the payment. */
+  van: Van;
+  log: (msg: string) => void;
 }
 
 function collectArgs(i: number, rng: () => number, idNo: string | null) {
@@ -226,15 +252,35 @@ export async function cashier(plan: DayPlan, planted: Planted, clock: DayClock, 
     let r;
     if (!killed && !decline && clock.elapsedS() >= plan.killAtS) {
       killed = true;
-      // Slow completion, so the SIGKILL lands after the terminal booked the charge and before the gateway heard.
-      c.behave({ delayMs: 2000 });
-      const before = c.charges();
-      const pending = c.tab.send('payments/collect', args, { retryMs: 6000, deadlineMs: 180_000 });
-      const t0 = Date.now();
-      while (c.charges() === before && Date.now() - t0 < 30_000) await sleep(20);
-      tally.restartMs.push(await c.killAndRestart());
-      c.behave({ delayMs: 0 });
-      r = await pending;
+      // Payments are taken at a stop: this citizen comes to the window once the van stands at
+      // the next planned stop (the gateway has seen the visit), and the van does not drive on
+      // before the gateway is back and sees it there again.
+      const stop = await c.van.holdAtPlannedStop(1000 * plan.route.durationS / plan.speedup);
+      const held = Date.now();
+      c.log(stop ? `the van waits at ${stop.name} for payment ${i}; the gateway will be SIGKILLed under it` : 'no planned stop with its visit in progress within a lap: SIGKILL anyway');
+      try {
+        // Slow completion, so the SIGKILL lands after the terminal booked the charge and before the gateway heard.
+        c.behave({ delayMs: 2000 });
+        const before = c.charges();
+        const pending = c.tab.send('payments/collect', args, { retryMs: 6000, deadlineMs: 180_000 });
+        const t0 = Date.now();
+        while (c.charges() === before && Date.now() - t0 < 30_000) await sleep(20);
+        const atS = clock.elapsedS();
+        const restartMs = await c.killAndRestart();
+        tally.restartMs.push(restartMs);
+        c.behave({ delayMs: 0 });
+        c.log(`SIGKILL at ${atS.toFixed(1)} s; the gateway was ready again after ${restartMs} ms`);
+        if (stop) {
+          const resumedSeen = await c.van.gatewaySeesVisit(stop.visitId, Date.now() - restartMs, 60_000);
+          tally.killVisit = { atS, ...stop, resumedSeen };
+          c.log(`the restarted gateway ${resumedSeen ? 'sees' : 'does NOT see'} the visit at ${stop.name} go on; the van drives on after waiting ${((Date.now() - held) / 1000).toFixed(1)} s`);
+        }
+        c.van.release();
+        r = await pending;
+        c.log(`the payment under the SIGKILL was answered ${((Date.now() - t0) / 1000).toFixed(1)} s after it was sent`);
+      } finally {
+        c.van.release();
+      }
       tally.killedPayment = { id: (r.result?.paymentId as string | undefined) ?? '?', status: (r.result?.status as string | undefined) ?? r.error?.code ?? '?' };
     } else r = await c.tab.send('payments/collect', args, { deadlineMs: 180_000 });
     c.behave({ mode: 'approve', delayMs: 0 });

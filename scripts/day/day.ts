@@ -2,11 +2,12 @@
 // `npm run day`: builds the bench, plays the day's people and troubles at once, then
 // waits for the van to settle (paper printed, HQ caught up) and runs the checks.
 import { cashier, counter, kiosk, newTally, requestsDesk, sleep, type DayClock, type DayTally, type QueueShared } from './actors.js';
-import { checkHq, checkLedger, checkPersonalData, checkReceipts, checkStats, checkTicketsFinal, readJournal, type Check } from './checks.js';
+import { checkHq, checkLedger, checkPersonalData, checkReceipts, checkStats, checkTicketsFinal, readJournal, type Check, type JournalRow } from './checks.js';
 import { coverageGaps, gnssUnplug, modemFault, paperOut, type Outage } from './faults.js';
 import { makePlan, makePlanted, type DayPlan } from './plan.js';
 import { DayRig, SUPERVISOR, VEHICLE } from './rig.js';
 import { Latencies, Tablet } from './tablet.js';
+import { Van } from './van.js';
 
 export interface DayOptions {
   scale: number;
@@ -72,10 +73,11 @@ export async function runDay(opts: DayOptions): Promise<DayResult> {
     const cashTab = tab(STAFF, 'kasa');
     const chief = tab(SUPERVISOR, 'sef');
     // Hears every state and event a screen or tablet could show, for the personal-data grep.
-    tab(MAINT, 'izleme', ['vim/state/#', 'vim/event/#']);
+    const monitor = tab(MAINT, 'izleme', ['vim/state/#', 'vim/event/#']);
     for (const t of tablets) await t.connect();
 
     await desk.ok('visits/set-plan', { stops: plan.plannedStops });
+    rig.sims.gnss.release();
     const t0 = Date.now();
     const clock: DayClock = {
       elapsedS: () => (Date.now() - t0) / 1000,
@@ -84,7 +86,7 @@ export async function runDay(opts: DayOptions): Promise<DayResult> {
         if (ms > 0) await sleep(ms);
       },
     };
-    const shared: QueueShared = { takingDone: false };
+    const shared: QueueShared = { takingDone: false, cancelled: new Set() };
     const sim = rig.sims.terminal;
     const results = await Promise.allSettled([
       kiosk(plan, clock, kioskTab, floor, tally, shared),
@@ -96,6 +98,8 @@ export async function runDay(opts: DayOptions): Promise<DayResult> {
         behave: (b) => sim.behave(b),
         charges: () => sim.ledger.of('charge').length,
         killAndRestart: () => rig.killAndRestart(),
+        van: new Van(rig, monitor),
+        log,
       }, tally),
       coverageGaps(plan, clock, rig, outages),
       modemFault(plan, clock, rig, outages),
@@ -137,6 +141,7 @@ export async function runDay(opts: DayOptions): Promise<DayResult> {
         ok: plan.plannedStops.every((s) => plannedSeen.has(s.id)) && unplanned >= 1,
         detail: `visits: ${visits.map((v) => v.stopId ?? `unplanned (${v.name})`).join(', ')}`,
       },
+      checkKillVisit(tally, rows),
       {
         name: 'the modem came back after a CFUN cycle',
         ok: rig.sims.modem.counters.cfunCycles >= 1,
@@ -187,4 +192,24 @@ export async function runDay(opts: DayOptions): Promise<DayResult> {
     for (const t of tablets) await t.close().catch(() => undefined);
     await rig.stop(opts.keepFiles === true || !passed);
   }
+}
+
+/**
+ * The SIGKILL struck while the van stood at a planned stop with its visit in progress: the
+ * restarted gateway resumed that visit (it saw it go on with a fresh fix) and ended it when
+ * the van drove off, as one visit - not cut as a GNSS outage and started again.
+ */
+function checkKillVisit(tally: DayTally, rows: JournalRow[]): Check {
+  const kv = tally.killVisit;
+  const name = 'the visit in progress at the SIGKILL went on after the restart';
+  if (!kv) return { name, ok: false, detail: 'the SIGKILL did not strike at a planned stop with its visit in progress' };
+  const events = rows.filter((r) => r.type.startsWith('visit.')).map((r) => JSON.parse(r.payload) as { type: string; visitId: string; stopId: string | null; startedAt: string; endedAt?: string; reason?: string; durationS?: number });
+  const started = events.find((e) => e.type === 'visit.started' && e.visitId === kv.visitId);
+  const ended = events.find((e) => e.type === 'visit.ended' && e.visitId === kv.visitId);
+  const split = events.filter((e) => e.type === 'visit.started' && e.stopId === kv.stopId && e.visitId !== kv.visitId && started !== undefined && e.startedAt > started.startedAt && (!ended?.endedAt || e.startedAt <= ended.endedAt));
+  return {
+    name,
+    ok: started !== undefined && kv.resumedSeen && ended?.reason === 'left' && split.length === 0,
+    detail: `${kv.name} at ${kv.atS.toFixed(0)} s: ${kv.resumedSeen ? 'seen again after the restart' : 'NOT seen again after the restart'}; ended ${ended ? `${ended.reason} after ${ended.durationS} s` : 'never'}; ${split.length} other visit(s) to the stop meanwhile`,
+  };
 }

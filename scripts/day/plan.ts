@@ -31,7 +31,7 @@ export interface DayPlan {
   coverageGaps: Window[];
   /** The GNSS is unplugged when the van passes this point of the route (on its longest drive), for `wallS`. */
   gnssUnplug: { atRouteS: number; wallS: number };
-  /** Where the GNSS simulator starts: shortly before the municipality, so the gateway is up when the van arrives. */
+  /** Where the van waits until the day starts (the plan set): shortly before the municipality. */
   gnssStartS: number;
   paperOut: Window;
   /** When the modem loses registration (it needs a CFUN cycle to come back). */

@@ -32,7 +32,8 @@ export function summary(r: DayResult): string {
   lines.push('');
   lines.push('Outages survived');
   for (const o of [...r.outages].sort((a, b) => a.atS - b.atS)) lines.push(`  at ${o.atS.toFixed(0).padStart(4)} s  ${o.what}, ${o.seconds.toFixed(1)} s: ${o.note}`);
-  lines.push(`  at ${r.plan.killAtS.toFixed(0).padStart(4)} s  SIGKILL in mid-payment: restart ${t.restartMs.join(', ')} ms, payment ${t.killedPayment?.status ?? '-'}`);
+  const kv = t.killVisit;
+  lines.push(`  at ${(kv?.atS ?? r.plan.killAtS).toFixed(0).padStart(4)} s  SIGKILL in mid-payment${kv ? ` at ${kv.name}` : ''}: restart ${t.restartMs.join(', ')} ms, payment ${t.killedPayment?.status ?? '-'}`);
   lines.push('');
   lines.push(`To HQ: ${r.bytesToHq.records} records in ${r.bytesToHq.batchesCount} batches, ${(r.bytesToHq.batches / 1024).toFixed(1)} KiB of batches, ${(r.bytesToHq.wire / 1024).toFixed(1)} KiB on the wire (MQTT framing included)`);
   lines.push('');

@@ -4,7 +4,7 @@
 // whole gateway as a child process that can be SIGKILLed and started again on the same
 // files. Every simulator lives in this process, so its ledger and its printed paper
 // outlive any gateway.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DisplaySim } from '../../devices/display-sim/display-sim.js';
@@ -74,6 +74,9 @@ export class DayRig {
     this.hq = new HqCollector({ db: join(this.dir, 'hq.sqlite'), mqtt: { url: this.mosquitto.url, topicPrefix: PREFIX, clientId: 'hq-day' }, log: (m) => this.log(`hq: ${m}`) });
     await this.hq.start();
     this.proxy = await TcpProxy.start(this.mosquitto.port);
+    // The van waits on the road into town until the day starts (runDay releases it once the
+    // plan is set), so the route keeps to the day's clock however long the start-up took.
+    this.sims.gnss.hold();
     await this.plugGnss();
     this.modemHost = await hostModemOnPty(this.paths.modem, this.sims.modem, (e) => this.log(`modem pty: ${e.message}`));
     this.hosts.push(await hostOnPty(this.paths.printer, this.sims.printer));
@@ -144,6 +147,7 @@ export class DayRig {
       }
     }
     this.sims.gnss.stop();
+    if (keepFiles && this.gw) writeFileSync(join(this.dir, 'gateway.log'), this.gw.output.join(''));
     if (!keepFiles) rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -28,6 +28,8 @@ export class Tablet {
   private readonly waiting = new Map<string, (r: Reply) => void>();
   /** Every message this tablet received (replies, events, state), for the personal-data grep. */
   readonly seen: string[] = [];
+  /** The latest message on each topic (a retained state's current value). */
+  readonly latest = new Map<string, string>();
 
   constructor(
     readonly url: string,
@@ -44,6 +46,7 @@ export class Tablet {
     c.on('message', (topic, buf) => {
       const text = buf.toString();
       this.seen.push(`${topic} ${text}`);
+      this.latest.set(topic, text);
       if (topic !== `vim/reply/${this.clientId}`) return;
       let r: Reply;
       try {

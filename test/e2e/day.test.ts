@@ -22,6 +22,7 @@ describe('a day in the van', () => {
     async () => {
       requireBuiltGateway();
       day = await runDay({ scale, log: (m) => console.error(`day: ${m}`) });
+      console.error(summary(day));
       const failed = day.checks.filter((c) => !c.ok);
       expect(failed.map((c) => `${c.name}: ${c.detail}`), `${summary(day)}\nfiles kept in ${day.dir}\n--- gateway output (tail) ---\n${day.gatewayTail}`).toEqual([]);
     },
