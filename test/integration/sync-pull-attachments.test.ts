@@ -63,6 +63,9 @@ beforeAll(async () => {
     },
   }));
   base = gw.sync.pull!.endpoints[0]!;
+  // The gateway's own photo files remove unfinished temporary files at their first use (the
+  // retention pass at start): let that finish before this second instance writes.
+  await gw.requests.photoRetention.run();
   // As requests/create does: the files first, then the record naming them.
   files = new AttachmentFiles(join(dir, 'data', 'attachments'), silent);
   await files.put({ sha256: sha(jpeg), ext: 'jpg', data: jpeg });

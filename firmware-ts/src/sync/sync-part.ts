@@ -64,7 +64,7 @@ export class SyncPart implements Part {
     if (push) {
       const host = new URL(push.url).hostname;
       const link = d.link ?? new DeviceLink(host, push.wifiInterfaces, { modemRegistration: d.modemRegistration ?? (() => null) }, push.requireLink);
-      this.pusher = new Pusher(push, { store: d.store, vehicle: d.vehicle, link, log: d.log, onChange: () => this.tick() });
+      this.pusher = new Pusher(push, { store: d.store, vehicle: d.vehicle, link, log: d.log, onChange: () => this.tick(), photos });
     }
     if (o.pull?.enabled) this.pull = new PullServer(o.pull, { store: d.store, vehicle: d.vehicle, log: d.log, onAck: () => this.tick(), attachments: photos });
     this.disk = new DiskMonitor(d.store, d.dataDir, o.outbox.freeFloorBytes, o.outbox.diskCheckS * 1000, d.log, d.freeBytes);

@@ -14,6 +14,7 @@
 //   content. A barrier (an empty unit through the group commit) proves durability.
 import type { MqttClient, connect as MqttConnect } from 'mqtt';
 import type { Logger } from 'pino';
+import type { AttachmentFiles } from '../../adapters/attachment-files.js';
 import type { Store } from '../../store/store.js';
 import { RECORD_CLASSES, type RecordClass } from '../../store/records.js';
 import type { OutboxRow } from '../../store/outbox.js';
@@ -23,6 +24,7 @@ import type { PushOptions } from '../options.js';
 import { encodeBatch } from '../wire.js';
 import { ByteBucket } from './bandwidth.js';
 import { classifyFailure, clientOptions, type PushFailure } from './connection.js';
+import { PhotoPusher } from './photos.js';
 
 export const PUSH_CONSUMER = 'push';
 
@@ -50,6 +52,8 @@ export interface PushDeps {
   log: Logger;
   /** Something worth publishing changed (connection, a PUBACK). */
   onChange?: () => void;
+  /** The request photos, sent after the records naming them (photos.ts); null: none. */
+  photos?: AttachmentFiles | null;
 }
 
 /** Istanbul's calendar day (UTC+3 all year since 2016), for "bytes sent today". */
@@ -83,6 +87,7 @@ export class Pusher {
   private pumpAt: NodeJS.Timeout | null = null;
   private readonly backoff: Backoff;
   private readonly bucket: ByteBucket | null;
+  readonly photos: PhotoPusher | null;
   private readonly sentUpTo = {} as Record<RecordClass, number>;
   private readonly inflight = {} as Record<RecordClass, InFlight[]>;
   private durableSeq = 0;
@@ -99,6 +104,8 @@ export class Pusher {
     this.backoff = new Backoff({ minMs: o.backoffMinMs, maxMs: o.backoffMaxMs });
     this.bucket = o.bandwidthBytesPerS ? new ByteBucket(o.bandwidthBytesPerS) : null;
     for (const c of RECORD_CLASSES) this.inflight[c] = [];
+    const p = { store: d.store, vehicle: d.vehicle, topicPrefix: o.topicPrefix, log: d.log, bucket: this.bucket, pushConsumer: PUSH_CONSUMER, again: () => this.pump() };
+    this.photos = d.photos ? new PhotoPusher(d.photos, p) : null;
   }
 
   get connected(): boolean {
@@ -225,6 +232,7 @@ export class Pusher {
       this.totals.resent += this.inflight[c].reduce((s, b) => s + b.n, 0);
       this.inflight[c] = [];
     }
+    this.photos?.reset();
     const c = this.client;
     this.client = null;
     if (c) {
@@ -285,6 +293,7 @@ export class Pusher {
         client.publish(this.topic(c), batch.bytes, { qos: 1 }, (err) => this.onPuback(gen, c, b, err));
       }
     }
+    this.photos?.pump(client);
   }
 
   /** The next rows of a class: durable ones only, at most batchRecords and about batchBytes. */
