@@ -16,6 +16,7 @@ import { StatePublisher, type GatewaySnapshot } from './api/state-publisher.js';
 import { JournalPrintJobStore } from './adapters/print-job-store.js';
 import { buildDevices, type Devices } from './device-parts.js';
 import type { GnssFix } from './drivers/gnss/gnss-state.js';
+import { TRACK_POINT_WRITE } from './drivers/gnss/track-thinning.js';
 import { Broker } from './broker/broker.js';
 import type { Config } from './config/schema.js';
 import { worstOf, type Health, type Part } from './lifecycle.js';
@@ -169,8 +170,9 @@ export class Gateway {
     // 1e-7 degrees is about 1 cm: more digits are float noise, not precision.
     const lat = fix.lat === null ? null : Math.round(fix.lat * 1e7) / 1e7;
     const lon = fix.lon === null ? null : Math.round(fix.lon * 1e7) / 1e7;
+    // Deferred to share a later transaction's pages (TRACK_POINT_WRITE says why and what it risks).
     this.store
-      .transact((tx) => tx.journal.append({ type: 'gnss.track', class: 'track', payload: { time, mode, lat, lon, altMSL, speed, track, hdop, satellitesUsed } }))
+      .transactDeferred((tx) => tx.journal.append({ type: 'gnss.track', class: 'track', payload: { time, mode, lat, lon, altMSL, speed, track, hdop, satellitesUsed } }), TRACK_POINT_WRITE)
       .catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'track point not stored'));
   }
 

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TRACK_POINT_WRITE } from '../../firmware-ts/src/drivers/gnss/track-thinning.js';
 import type { Gateway } from '../../firmware-ts/src/gateway.js';
 import { command, connect, replyClient, startGateway, USERS } from '../helpers/gateway-inproc.js';
 import { cleanupTempDirs } from '../helpers/tmp.js';
@@ -70,7 +71,8 @@ describe('the gateway with its devices', () => {
   });
 
   it('journals thinned track points and stamps records with clock quality gnss', async () => {
-    await until(() => gw.store.journal.list(0, 1000).some((r) => r.type === 'gnss.track'), 10_000, 'a track point');
+    // Track points are written deferred, with other work or on their own after maxDelayMs.
+    await until(() => gw.store.journal.list(0, 1000).some((r) => r.type === 'gnss.track'), TRACK_POINT_WRITE.maxDelayMs + 15_000, 'a track point');
     const track = gw.store.journal.list(0, 1000).filter((r) => r.type === 'gnss.track');
     expect(track[0]).toMatchObject({ class: 'track', payload: { mode: '3d', lat: expect.any(Number), lon: expect.any(Number) } });
     // The simulator's time is the wall clock, so GNSS agrees with the system clock. On a machine whose
@@ -82,5 +84,5 @@ describe('the gateway with its devices', () => {
     const id = randomUUID();
     const a = await command(t, 'vim/cmd/logbook/add', { id, text: 'saat kontrolü' });
     expect((a.result as { clock: string }).clock).toBe(want);
-  });
+  }, TRACK_POINT_WRITE.maxDelayMs + 40_000);
 });

@@ -26,6 +26,25 @@ interface Pending<T> {
   onAbort?: () => void;
 }
 
+/**
+ * When a deferred unit (submitDeferred) joins a batch. Writes that need no prompt
+ * durability (HQ acknowledgements, track points) wait, so that several of them land in
+ * one transaction and share its pages (the same rightmost b-tree leaves, the same
+ * cursor row), instead of each costing a transaction of 2-8 WAL pages of 4 KiB.
+ */
+export interface DeferOptions {
+  /** From this age on the unit rides the next batch that runs anyway. */
+  rideAfterMs: number;
+  /** At this age it gets a batch of its own if none ran. */
+  maxDelayMs: number;
+}
+
+interface DeferredUnit {
+  unit: Pending<unknown>;
+  rideAt: number;
+  dueAt: number;
+}
+
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /** Waits for a sync: a committed batch, or a whenDurable() caller. */
@@ -66,6 +85,9 @@ export class GroupCommitter {
    */
   private failure: StoreError | null = null;
   private flushing = false;
+  private deferred: DeferredUnit[] = [];
+  private deferTimer: NodeJS.Timeout | null = null;
+  private deferTimerAt = Infinity;
   private readonly begin: Statement;
   private readonly commit: Statement;
   private readonly rollback: Statement;
@@ -117,6 +139,47 @@ export class GroupCommitter {
   }
 
   /**
+   * Runs `work` later, in a batch with other work (see DeferOptions); settles, like
+   * submit(), after that batch's commit is on disk. Only for writes whose loss in a
+   * crash before that commit is harmless: nobody has been told they are stored.
+   */
+  submitDeferred<T>(work: () => T, when: DeferOptions, onAbort?: () => void): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      const now = performance.now();
+      const d: DeferredUnit = { unit: { work, resolve, reject, onAbort } as Pending<unknown>, rideAt: now + when.rideAfterMs, dueAt: now + when.maxDelayMs };
+      this.deferred.push(d);
+      if (d.dueAt < this.deferTimerAt) {
+        if (this.deferTimer) clearTimeout(this.deferTimer);
+        this.deferTimerAt = d.dueAt;
+        this.deferTimer = setTimeout(() => {
+          this.deferTimer = null;
+          this.deferTimerAt = Infinity;
+          this.takeDeferred(true);
+          if (this.queue.length > 0 && !this.scheduled) {
+            this.scheduled = true;
+            setImmediate(() => this.flushOne());
+          }
+        }, Math.max(0, when.maxDelayMs));
+      }
+    });
+  }
+
+  /**
+   * Moves deferred units into the queue: all of them once the oldest may ride (they
+   * then share this batch's pages), or when `all`. Re-arms the timer for what stays.
+   */
+  private takeDeferred(all: boolean): void {
+    if (this.deferred.length === 0) return;
+    const now = performance.now();
+    if (!all && !this.deferred.some((d) => d.rideAt <= now || d.dueAt <= now)) return;
+    this.queue.push(...this.deferred.splice(0).map((d) => d.unit));
+    if (this.deferTimer) clearTimeout(this.deferTimer);
+    this.deferTimer = null;
+    this.deferTimerAt = Infinity;
+  }
+
+  /**
    * Resolves once everything committed so far is on disk. A reader that answers
    * from committed data (a replayed command) may see a commit whose sync is still
    * running; it waits here before it answers.
@@ -133,7 +196,7 @@ export class GroupCommitter {
   }
 
   get pendingCount(): number {
-    return this.queue.length;
+    return this.queue.length + this.deferred.length;
   }
 
   /**
@@ -143,6 +206,7 @@ export class GroupCommitter {
    */
   private flushOne(): void {
     this.scheduled = false;
+    this.takeDeferred(false);
     this.runBatch(this.queue.splice(0, this.maxBatch));
     if (this.queue.length > 0 && !this.scheduled) {
       this.scheduled = true;
@@ -158,6 +222,7 @@ export class GroupCommitter {
    */
   flush(): void {
     this.flushing = true;
+    this.takeDeferred(true); // stop(): deferred writes are stored, not dropped
     try {
       while (this.queue.length > 0 && !this.failure) this.runBatch(this.queue.splice(0, this.maxBatch));
     } finally {
@@ -318,6 +383,7 @@ export class GroupCommitter {
       this.onCommitError(err);
     }
     const waiting = [...covered, ...this.unsynced.splice(0)];
+    this.takeDeferred(true);
     const queued = this.queue.splice(0);
     for (const w of waiting) w.fail(err);
     for (const p of queued) p.reject(err);

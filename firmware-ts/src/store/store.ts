@@ -7,7 +7,7 @@ import { AttachmentDeliveries } from './attachment-deliveries.js';
 import type { Clock } from '../platform/clock.js';
 import { openDatabase, type Db } from './database.js';
 import { classifyStoreError, StoreError } from './errors.js';
-import { GroupCommitter } from './group-commit.js';
+import { GroupCommitter, type DeferOptions } from './group-commit.js';
 import { IdempotencyTable } from './idempotency.js';
 import { Journal } from './journal.js';
 import { Outbox } from './outbox.js';
@@ -173,7 +173,6 @@ export class Store implements Part {
     return this.live.attachments;
   }
 
-  /** Runs `work` inside the next group commit; resolves after the commit is durable. */
   /** Read-only access outside any transaction, for answers that need no write (replays). */
   read<T>(work: (tx: Tx) => T): T {
     const parts = this.parts;
@@ -185,26 +184,40 @@ export class Store implements Part {
     }
   }
 
+  /** Runs `work` inside the next group commit; resolves after the commit is durable. */
   transact<T>(work: (tx: Tx) => T): Promise<T> {
+    return this.unit(work, null);
+  }
+
+  /**
+   * Like transact(), but the work waits to share a later batch (GroupCommitter.submitDeferred):
+   * for writes that may be lost in a crash before they commit, because nobody was told they
+   * are stored and losing them costs nothing that matters (an HQ acknowledgement means a
+   * resend HQ deduplicates; a track point, docs/store-durability.md). Never for commands.
+   */
+  transactDeferred<T>(work: (tx: Tx) => T, when: DeferOptions): Promise<T> {
+    return this.unit(work, when);
+  }
+
+  private unit<T>(work: (tx: Tx) => T, defer: DeferOptions | null): Promise<T> {
     const parts = this.parts;
     if (!parts) return Promise.reject(new StoreError('STORE_UNAVAILABLE', 'the store is not open'));
     const hooks: (() => void)[] = [];
     const tx: Tx = { ...this.txOf(parts), onAbort: (fn) => hooks.push(fn) };
-    return parts.committer.submit(
-      () => {
-        hooks.length = 0; // a unit re-run after a whole-transaction rollback starts afresh
-        return work(tx);
-      },
-      () => {
-        for (const fn of hooks.splice(0)) {
-          try {
-            fn();
-          } catch (e) {
-            this.log.error({ err: e }, 'an abort hook failed');
-          }
+    const run = (): T => {
+      hooks.length = 0; // a unit re-run after a whole-transaction rollback starts afresh
+      return work(tx);
+    };
+    const abort = (): void => {
+      for (const fn of hooks.splice(0)) {
+        try {
+          fn();
+        } catch (e) {
+          this.log.error({ err: e }, 'an abort hook failed');
         }
-      },
-    );
+      }
+    };
+    return defer ? parts.committer.submitDeferred(run, defer, abort) : parts.committer.submit(run, abort);
   }
 
   /**

@@ -10,6 +10,16 @@ export interface ThinningOptions {
   movingSpeedMs: number;
 }
 
+/**
+ * When a thinned point is journaled (Store.transactDeferred): with the next transaction
+ * that runs anyway, or in one of its own after 30 s. Points journaled one transaction
+ * each were ~8 WAL pages of 4 KiB apiece; riding a command's transaction they share its
+ * pages, and a van driving without commands writes one transaction per 30 s for all its
+ * points. The cost: a power cut or a kill may lose up to the last 30 s of trail
+ * (docs/store-durability.md, "Deferred writes").
+ */
+export const TRACK_POINT_WRITE = { rideAfterMs: 0, maxDelayMs: 30_000 };
+
 export const DEFAULT_THINNING: ThinningOptions = { minDistanceM: 50, maxIntervalS: 30, movingSpeedMs: 0.5 };
 
 const EARTH_RADIUS_M = 6_371_008.8; // IUGG mean radius

@@ -33,6 +33,12 @@ const POLL_MS = 250;
 const LINK_POLL_MS = 5000;
 /** A connection must carry a PUBACK, or last this long, before the backoff starts over. */
 const STABLE_MS = 10_000;
+/**
+ * When a PUBACK's cursor move is written: with the next transaction after 3 s, or in one
+ * of its own after 10 s. Photos (sent once the requests cursor is past their record) and
+ * the backlog on vim/state/sync lag by at most that.
+ */
+const ACK_WRITE = { rideAfterMs: 3000, maxDelayMs: 10_000 };
 /** Per-record metadata beyond the payload, for the batch byte limit. */
 const ROW_META_BYTES = 150;
 
@@ -89,6 +95,8 @@ export class Pusher {
   private readonly bucket: ByteBucket | null;
   readonly photos: PhotoPusher | null;
   private readonly sentUpTo = {} as Record<RecordClass, number>;
+  /** PUBACKed in this process, ahead of the stored cursor while its write is deferred. */
+  private readonly pubackedUpTo = {} as Record<RecordClass, number>;
   private readonly inflight = {} as Record<RecordClass, InFlight[]>;
   private durableSeq = 0;
   private barrier = false;
@@ -207,7 +215,8 @@ export class Pusher {
     this.setPhase('connected');
     this.d.log.info({ url: this.o.url }, 'connected to the HQ broker');
     for (const c of RECORD_CLASSES) {
-      this.sentUpTo[c] = this.d.store.outbox.cursor(PUSH_CONSUMER, c).acked;
+      // A reconnect within ACK_WRITE of a PUBACK need not resend what HQ acknowledged.
+      this.sentUpTo[c] = Math.max(this.d.store.outbox.cursor(PUSH_CONSUMER, c).acked, this.pubackedUpTo[c] ?? 0);
       this.inflight[c] = [];
     }
     this.stableTimer = setTimeout(() => this.backoff.reset(), STABLE_MS);
@@ -361,7 +370,12 @@ export class Pusher {
     this.totals.records += n;
     this.lastSuccessAt = new Date().toISOString();
     this.backoff.reset();
-    this.d.store.transact(() => this.d.store.outbox.advance(PUSH_CONSUMER, c, upTo)).then(
+    this.pubackedUpTo[c] = Math.max(this.pubackedUpTo[c] ?? 0, upTo);
+    // Deferred (ACK_WRITE): several PUBACKs move the cursor in one later transaction, which
+    // cost a transaction of two WAL pages each (docs/reliability.md, disk writes). An
+    // acknowledgement lost in a crash before that commit only means those batches are sent
+    // again from the durable cursor, and HQ deduplicates by record id (docs/sync.md).
+    this.d.store.transactDeferred(() => this.d.store.outbox.advance(PUSH_CONSUMER, c, upTo), ACK_WRITE).then(
       () => this.d.onChange?.(),
       (e: unknown) => this.d.log.warn({ err: (e as Error).message, class: c, upTo }, 'PUBACK not recorded; the batch will be sent again'),
     );
