@@ -114,6 +114,10 @@ export async function runDay(opts: DayOptions): Promise<DayResult> {
 
     const journalFile = rig.gw.files.journalFile;
     await waitFor('the print queue to drain', () => readJournal(journalFile).printJobs.every((j) => j.done), 60_000, log);
+    // The van may have left the stop of the SIGKILL just before the GNSS was unplugged: that
+    // visit ends once fixes show it gone (leaveSeconds after the receiver is back).
+    const kv = tally.killVisit;
+    if (kv) await waitFor(`the visit at ${kv.name} to end`, () => readJournal(journalFile).rows.some((r) => r.type === 'visit.ended' && r.payload.includes(kv.visitId)), 60_000, log);
     const snapshot = readJournal(journalFile);
     const upTo = snapshot.rows.at(-1)?.seq ?? 0;
     const hqIds = () => new Set((rig.hq.db.db.prepare('SELECT id FROM records WHERE vehicle = ?').all(VEHICLE) as { id: string }[]).map((r) => r.id));
