@@ -10,6 +10,7 @@ afterAll(cleanupTempDirs);
 
 const commits = (s: Store): number => (s.health().counters as { commits: number }).commits;
 const track = (n: number) => ({ type: 'gnss.track', class: 'track' as const, payload: { n } });
+const logbook = { type: 'logbook.entry', class: 'events' as const, payload: { text: 'x' } };
 const countTrack = (s: Store): number => s.journal.list(0, 10_000).filter((r) => r.type === 'gnss.track').length;
 
 describe('deferred writes', () => {
@@ -38,6 +39,18 @@ describe('deferred writes', () => {
     await Promise.all(deferred);
     expect(commits(store) - before).toBe(1);
     expect(countTrack(store)).toBe(3);
+    await store.stop();
+  });
+
+  it('does not ride a batch that writes nothing (a durability barrier)', async () => {
+    const store = await openTestStore();
+    const p = store.transactDeferred((tx) => tx.journal.append(track(1)), { rideAfterMs: 0, maxDelayMs: 60_000 });
+    await store.transact(() => null);
+    await store.whenDurable();
+    expect(countTrack(store)).toBe(0);
+    await store.transact((tx) => tx.journal.append(logbook));
+    await expect(p).resolves.toMatchObject({ type: 'gnss.track' });
+    expect(countTrack(store)).toBe(1);
     await store.stop();
   });
 
@@ -71,7 +84,7 @@ describe('deferred writes', () => {
       { rideAfterMs: 0, maxDelayMs: 60_000 },
     );
     const good = store.transactDeferred((tx) => tx.journal.append(track(1)), { rideAfterMs: 0, maxDelayMs: 60_000 });
-    await store.transact(() => null);
+    await store.transact((tx) => tx.journal.append(logbook));
     await expect(bad).rejects.toThrow('nope');
     await expect(good).resolves.toMatchObject({ payload: { n: 1 } });
     expect(countTrack(store)).toBe(1);
@@ -87,7 +100,7 @@ describe('deferred writes', () => {
       const before = statSync(wal).size;
       if (grouped) {
         const ps = Array.from({ length: 20 }, (_, n) => store.transactDeferred((tx) => tx.journal.append(track(n)), { rideAfterMs: 0, maxDelayMs: 60_000 }));
-        await store.transact(() => null);
+        await store.transact((tx) => tx.journal.append(logbook));
         await Promise.all(ps);
       } else {
         for (let n = 0; n < 20; n++) await store.transact((tx) => tx.journal.append(track(n)));

@@ -166,14 +166,14 @@ export class GroupCommitter {
   }
 
   /**
-   * Moves deferred units into the queue: all of them once the oldest may ride (they
-   * then share this batch's pages), or when `all`. Re-arms the timer for what stays.
+   * Moves deferred units into `into` (the queue, or the running batch): all of them once
+   * one may ride (they then share that batch's pages), or when `all`.
    */
-  private takeDeferred(all: boolean): void {
+  private takeDeferred(all: boolean, into: Pending<unknown>[] = this.queue): void {
     if (this.deferred.length === 0) return;
     const now = performance.now();
     if (!all && !this.deferred.some((d) => d.rideAt <= now || d.dueAt <= now)) return;
-    this.queue.push(...this.deferred.splice(0).map((d) => d.unit));
+    into.push(...this.deferred.splice(0).map((d) => d.unit));
     if (this.deferTimer) clearTimeout(this.deferTimer);
     this.deferTimer = null;
     this.deferTimerAt = Infinity;
@@ -206,7 +206,6 @@ export class GroupCommitter {
    */
   private flushOne(): void {
     this.scheduled = false;
-    this.takeDeferred(false);
     this.runBatch(this.queue.splice(0, this.maxBatch));
     if (this.queue.length > 0 && !this.scheduled) {
       this.scheduled = true;
@@ -285,6 +284,9 @@ export class GroupCommitter {
         aborted([p]);
         outcomes.push({ ok: false, error: err });
       }
+      // Deferred units ride only a batch that writes anyway: an empty one (a durability
+      // barrier) would become a transaction of their own pages and save nothing.
+      if (i === batch.length - 1 && writing > 0) this.takeDeferred(false, batch);
     }
     try {
       this.commit.run();
