@@ -217,9 +217,13 @@ export async function watchTopics(opts: ClientOptions, password: string, topics:
       resolve(n);
     };
     const onSigint = () => finish(EXIT.ok);
+    // Every SUBACK is awaited before a --count run ends, so a refused filter is always named
+    // (a retained message can arrive before the broker's answer to the next filter).
+    let unanswered = topics.length;
     const onMessage = (topic: string, buf: Buffer, packet: { retain?: boolean }) => {
+      if (count !== null && seen >= count) return;
       process.stdout.write(`${formatMessage(new Date(), topic, buf, packet.retain === true, opts.json)}\n`);
-      if (count !== null && ++seen >= count) finish(EXIT.ok);
+      if (count !== null && ++seen >= count && unanswered === 0) finish(EXIT.ok);
     };
     process.on('SIGINT', onSigint);
     c.on('message', onMessage);
@@ -232,13 +236,19 @@ export async function watchTopics(opts: ClientOptions, password: string, topics:
     let refused = 0;
     for (const t of topics) {
       c.subscribe(t, { qos: 0 }, (err) => {
-        if (!err || finished) return;
+        unanswered--;
+        if (finished) return;
+        if (!err) {
+          if (count !== null && seen >= count && unanswered === 0) finish(EXIT.ok);
+          return;
+        }
         if (!refusedSubscription(err)) {
           process.stderr.write(`subscribing to ${t} failed: ${err.message}\n`);
           return finish(EXIT.unreachable);
         }
         process.stderr.write(`the broker refused ${t} for user ${opts.user}\n`);
         if (++refused === topics.length) finish(EXIT.failed);
+        else if (count !== null && seen >= count && unanswered === 0) finish(EXIT.ok);
       });
     }
   });
