@@ -12,7 +12,7 @@ export interface ThinningOptions {
 
 /**
  * When a thinned point is journaled (Store.transactDeferred): with the next transaction
- * that runs anyway, or in one of its own after 30 s. Points journaled one transaction
+ * that writes anyway, or in one of its own after 30 s. Points journaled one transaction
  * each were ~8 WAL pages of 4 KiB apiece; riding a command's transaction they share its
  * pages, and a van driving without commands writes one transaction per 30 s for all its
  * points. The cost: a power cut or a kill may lose up to the last 30 s of trail

@@ -34,7 +34,7 @@ const LINK_POLL_MS = 5000;
 /** A connection must carry a PUBACK, or last this long, before the backoff starts over. */
 const STABLE_MS = 10_000;
 /**
- * When a PUBACK's cursor move is written: with the next transaction after 3 s, or in one
+ * When a PUBACK's cursor move is written: with the next writing transaction after 3 s, or in one
  * of its own after 10 s. Photos (sent once the requests cursor is past their record) and
  * the backlog on vim/state/sync lag by at most that.
  */
@@ -147,6 +147,11 @@ export class Pusher {
     if (this.connected) return this.pump();
     if (this.phase === 'connecting') return;
     this.schedule(0, true);
+  }
+
+  /** The highest seq of class `c` HQ has PUBACKed, whether or not its cursor write has been committed yet. */
+  deliveredUpTo(c: RecordClass): number {
+    return Math.max(this.d.store.outbox.cursor(PUSH_CONSUMER, c).acked, this.pubackedUpTo[c] ?? 0);
   }
 
   /** Batches sent and not yet acknowledged, per class. */
