@@ -173,7 +173,9 @@ export async function benchSyncDrain(n = 100_000, template?: string): Promise<Dr
     const t0 = performance.now();
     p.start();
     const last = store.outbox.lastSeq();
-    while (store.outbox.cursor(PUSH_CONSUMER, 'track').acked < last) await sleep(5);
+    // Drained when HQ has PUBACKed the last batch; the pusher commits its cursor moves in a
+    // deferred, shared transaction (within 10 s), which is bookkeeping, not delivery.
+    while (p.deliveredUpTo('track') < last) await sleep(5);
     const seconds = (performance.now() - t0) / 1000;
     await p.stop();
     // The anchor publishes the very same encoded batches, without reading or recording anything.
