@@ -117,6 +117,16 @@ export function runExchange(link: ZvtLink, transport: { on(e: 'close', f: () => 
           accept();
           return;
         }
+        if (is(a, CMD.completion) || is(a, CMD.ptAbort)) {
+          // A bare completion or abort before any 80 00 ends an earlier exchange that no ECR
+          // acknowledged (the gateway restarted mid-transaction). It is not this command's: the
+          // PT answers a command with 80 00 first, and a transaction's completion comes after its
+          // status information (PA00P015 §2.2.8, §2.1). Acknowledge it, so the PT is done with it
+          // and turns to our command, and keep waiting for our 80 00 (T3 stays armed).
+          o.onFault?.(`stale ${describe(a)} from an earlier transaction before 80 00: acknowledged and ignored`);
+          answer(ACK_APDU);
+          return;
+        }
         // A PT command before its 80 00: the 80 00 was lost or skipped; it is working.
         if (!o.expectCompletion) return fail('protocol', `terminal sent ${describe(a)} instead of 80 00`);
         o.onFault?.(`terminal sent ${describe(a)} before 80 00`);
