@@ -29,13 +29,11 @@ function configure(db: Db): void {
   // SQLite still syncs the WAL before each checkpoint, the database after it, and the
   // WAL header when the file is reused, so checkpoints cannot lose committed frames.
   db.pragma('synchronous = NORMAL');
-  // A checkpoint runs inside the COMMIT that pushes the WAL past this many pages, on the
-  // main thread, with two fsyncs, and copies each distinct page once. The journal's hot
-  // pages (rightmost leaves, counters, cursors) are few, so a checkpoint's cost grows with
-  // them, not with this figure, while the copies it saves are SD-card writes: 4000 pages
-  // (~16 MB of WAL at most, then reused from its start) checkpoints a quarter as often as
-  // SQLite's 1000 (docs/store-durability.md, docs/reliability.md "Disk writes").
-  db.pragma('wal_autocheckpoint = 4000');
+  // SQLite's default of 1000 pages (~4 MB of WAL). 4000 saved about 3 % of the soak's disk
+  // writes, but the WAL's growth is not in the free-disk floor's sums: on a nearly full card a
+  // 16 MB WAL filled the disk at COMMIT (STORE_FULL for everything) before track points could
+  // be evicted (test/chaos/disk-evict.test.ts). docs/store-durability.md.
+  db.pragma('wal_autocheckpoint = 1000');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   // Keep the WAL from growing without bound between checkpoints.
