@@ -70,14 +70,14 @@ describe('journal', () => {
     await store.stop();
   });
 
-  it('opens in WAL mode with synchronous=NORMAL (the group committer fdatasyncs) and a 4000-page autocheckpoint', async () => {
+  it('opens in WAL mode with synchronous=NORMAL (the group committer fdatasyncs) and the default 1000-page autocheckpoint (a larger WAL escapes the free-disk floor)', async () => {
     const store = await openTestStore();
     const db = new Database(store.path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
     const own = openDatabase(join(tempDir(), 'j.sqlite'));
     expect(own.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
-    expect(own.pragma('wal_autocheckpoint', { simple: true })).toBe(4000);
+    expect(own.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     own.close();
     // synchronous is per connection; check the store's own connection through a probe record.
     expect(store.probe()).toBe(true);
