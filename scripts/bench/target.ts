@@ -30,7 +30,10 @@ export class Target {
     const args = [SCRIPT, mode, ...(configFile ? [configFile] : [])];
     // The same allocator settings as systemd/vim-gateway.service and `npm start`, for both targets alike.
     // The unit's node flags (heap cap, young generation) for both targets alike: RSS row (c) measures what ships.
-    this.child = spawn(process.execPath, [...SERVICE_NODE_ARGS, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...GATEWAY_MALLOC_ENV } });
+    // BENCH_TARGET_NODE_ARGS adds flags for profiling a target (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"):
+    // NODE_OPTIONS refuses --cpu-prof, and it would also profile the load generator.
+    const extra = (process.env.BENCH_TARGET_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    this.child = spawn(process.execPath, [...SERVICE_NODE_ARGS, ...extra, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...GATEWAY_MALLOC_ENV } });
     track(cleanup, `${mode} target`, this.child);
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (d: string) => (this.errorOutput += d));

@@ -47,6 +47,9 @@ export class IdempotencyTable {
     this.putStmt = db.prepare(
       'INSERT INTO commands (id, actor, topic, payload_hash, answer, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
+    // A full scan (no index on created_at: it cost a page per commit). It runs at start and
+    // daily, over at most idempotencyDays of commands; a scan, unlike a cut in arrival order,
+    // is also right about rows written while the clock was wrong.
     this.pruneStmt = db.prepare('DELETE FROM commands WHERE created_at < ?');
   }
 

@@ -171,4 +171,25 @@ export const MIGRATIONS: readonly string[] = [
     GROUP BY h;
   INSERT INTO attachment_scan (one, seq) SELECT 1, coalesce(max(seq), 0) FROM journal;
   `,
+  // 7: the idempotency table in arrival order (issue 10, SD-card writes; issue 2, row a).
+  //    Keyed by the tablets' random command ids (WITHOUT ROWID), every new row landed in a
+  //    random ~10-row leaf and split it often: about 2 WAL pages per command, the largest
+  //    share of a commit. Rows now append to the last leaf, and only the small id index
+  //    takes a random page. commands_created goes: pruning is daily and scans the table.
+  `
+  CREATE TABLE commands_v7 (
+    n             INTEGER PRIMARY KEY,           -- arrival order
+    id            TEXT NOT NULL,
+    actor         TEXT NOT NULL,
+    topic         TEXT NOT NULL,
+    payload_hash  TEXT NOT NULL,
+    answer        TEXT NOT NULL,
+    created_at    TEXT NOT NULL
+  );
+  INSERT INTO commands_v7 (id, actor, topic, payload_hash, answer, created_at)
+    SELECT id, actor, topic, payload_hash, answer, created_at FROM commands ORDER BY created_at, id;
+  DROP TABLE commands;
+  ALTER TABLE commands_v7 RENAME TO commands;
+  CREATE UNIQUE INDEX commands_id ON commands(id);
+  `,
 ];
