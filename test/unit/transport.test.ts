@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Backoff } from '../../firmware-ts/src/transport/backoff.js';
 import { SimRegistry, type SimPort } from '../../firmware-ts/src/transport/sim-link.js';
 import { Transport } from '../../firmware-ts/src/transport/transport.js';
-import { parseTransportUri } from '../../firmware-ts/src/transport/uri.js';
+import { parseTransportUri, TransportUriError } from '../../firmware-ts/src/transport/uri.js';
 import { silent } from '../helpers/store.js';
 
 describe('transport URIs', () => {
@@ -26,6 +26,10 @@ describe('transport URIs', () => {
     expect(() => parseTransportUri('not a uri')).toThrow(/uri: is not a URI/);
     expect(() => parseTransportUri('serial:///dev/x?stopBits=3')).toThrow(/stopBits: must be 1 or 2/);
     expect(() => parseTransportUri('serial:///dev/x?parity=mark')).toThrow(/parity: must be none, even or odd/);
+    // A stray "%" (found by the 1,000,000-input config fuzz): a URIError used to escape parseConfig.
+    expect(() => parseTransportUri('serial:///%ev/vim-gnss')).toThrow(TransportUriError);
+    expect(() => parseTransportUri('file:///dev/%zz')).toThrow(/path: has a "%" that is not a %XX escape/);
+    expect(parseTransportUri('serial:///dev/vim%2Dgnss')).toMatchObject({ kind: 'serial', path: '/dev/vim-gnss' });
   });
 });
 

@@ -30,6 +30,19 @@ export class TransportUriError extends Error {
   }
 }
 
+/**
+ * A path's %XX escapes (RFC 3986 §2.1). WHATWG URL leaves a stray "%" as it is, so
+ * decodeURIComponent throws URIError on e.g. serial:///%ev/vim-gnss (found by the 1,000,000-input
+ * config fuzz); that is a bad path, not a crash.
+ */
+function decodePath(uri: string, pathname: string): string {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    throw new TransportUriError(uri, 'path', 'has a "%" that is not a %XX escape');
+  }
+}
+
 export function parseTransportUri(uri: string, defaults: { baud?: number; line?: Partial<SerialLine> } = {}): TransportTarget {
   let u: URL;
   try {
@@ -40,7 +53,7 @@ export function parseTransportUri(uri: string, defaults: { baud?: number; line?:
   const params = Object.fromEntries(u.searchParams.entries());
   switch (u.protocol) {
     case 'serial:': {
-      const path = decodeURIComponent(u.pathname);
+      const path = decodePath(uri, u.pathname);
       if (!path.startsWith('/') || path === '/') throw new TransportUriError(uri, 'path', 'must be an absolute device path, e.g. serial:///dev/vim-gnss');
       const baud = params.baud !== undefined ? Number(params.baud) : (defaults.baud ?? 9600);
       if (!(SERIAL_BAUDS as readonly number[]).includes(baud)) throw new TransportUriError(uri, 'baud', `must be one of ${SERIAL_BAUDS.join(', ')}`);
@@ -66,7 +79,7 @@ export function parseTransportUri(uri: string, defaults: { baud?: number; line?:
       return { kind: 'tcp', host: u.hostname.replace(/^\[|\]$/g, ''), port };
     }
     case 'file:': {
-      const path = decodeURIComponent(u.pathname);
+      const path = decodePath(uri, u.pathname);
       if (!path.startsWith('/') || path === '/') throw new TransportUriError(uri, 'path', 'must be an absolute path');
       return { kind: 'file', path, read: params.read === '1' || params.read === 'true' };
     }
