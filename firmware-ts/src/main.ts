@@ -100,11 +100,13 @@ function startWatchdog(notify: SdNotify, gateway: Gateway, log: Logger): () => v
   const periodMs = SdNotify.watchdogMs();
   if (!notify.enabled || periodMs === null) return () => {};
   const maxLag = gateway.config.systemd.maxEventLoopLagMs;
-  const delay = monitorEventLoopDelay({ resolution: 20 });
+  const resolutionMs = 20;
+  const delay = monitorEventLoopDelay({ resolution: resolutionMs });
   delay.enable();
   let withheld = false;
   const timer = setInterval(() => {
-    const lagMs = delay.max / 1e6;
+    // The histogram's values include its own 20 ms interval; the lag is what is beyond it.
+    const lagMs = Math.max(0, delay.max / 1e6 - resolutionMs);
     delay.reset();
     const storeOk = gateway.store.responsive();
     if (lagMs < maxLag && storeOk) {

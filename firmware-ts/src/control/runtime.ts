@@ -34,7 +34,13 @@ function activeHandles(): unknown[] {
   return typeof fn === 'function' ? fn.call(process) : [];
 }
 
-const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+const RESOLUTION_MS = 20;
+/**
+ * The histogram records the time between its timer's turns, so its values include the
+ * sampling interval itself (an idle loop reads 20 ms at resolution 20); the lag is what is
+ * beyond it.
+ */
+const lagMs = (ns: number) => Math.max(0, Math.round(ns / 1e4) / 100 - RESOLUTION_MS);
 
 export function runtimeFacts(): RuntimeFacts {
   const resources: Record<string, number> = {};
@@ -45,10 +51,10 @@ export function runtimeFacts(): RuntimeFacts {
   let delay: RuntimeFacts['eventLoopDelayMs'] = null;
   const now = performance.now();
   if (!histogram) {
-    histogram = monitorEventLoopDelay({ resolution: 20 });
+    histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
     histogram.enable();
   } else if (histogram.count > 0) {
-    delay = { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), windowS: Math.round((now - windowStart) / 100) / 10 };
+    delay = { p50: lagMs(histogram.percentile(50)), p99: lagMs(histogram.percentile(99)), max: lagMs(histogram.max), windowS: Math.round((now - windowStart) / 100) / 10 };
   }
   histogram.reset();
   windowStart = now;

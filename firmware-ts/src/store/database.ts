@@ -21,7 +21,21 @@ export function openDatabase(file: string): Db {
   return db;
 }
 
+/**
+ * The page size of a new journal. SQLite's 4 KiB made each small transaction (a command:
+ * ~9 b-tree pages) write ~40 KiB of WAL; at 1 KiB the same pages are a quarter of the bytes.
+ * The 5-minute soak at the van's load: 113 MB/h written with 4 KiB pages, 47-51 MB/h with
+ * 1 KiB (issue 10, SD-card wear); the bench's row (a) did not move. A journal created
+ * before keeps its page size: in WAL mode it changes only through VACUUM (docs/operations.md).
+ */
+export const NEW_JOURNAL_PAGE_SIZE = 1024;
+
+/** The WAL is checkpointed at about this size, whatever the page size (docs/store-durability.md). */
+export const WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024;
+
 function configure(db: Db): void {
+  // Takes effect only while the file has no tables yet: it must come before journal_mode.
+  db.pragma(`page_size = ${NEW_JOURNAL_PAGE_SIZE}`);
   db.pragma('journal_mode = WAL');
   // NORMAL, not FULL: FULL fsyncs the WAL inside COMMIT, which blocked the event loop
   // for every batch (35% of the main thread under load). With NORMAL, COMMIT only
@@ -29,11 +43,12 @@ function configure(db: Db): void {
   // SQLite still syncs the WAL before each checkpoint, the database after it, and the
   // WAL header when the file is reused, so checkpoints cannot lose committed frames.
   db.pragma('synchronous = NORMAL');
-  // SQLite's default of 1000 pages (~4 MB of WAL). 4000 saved about 3 % of the soak's disk
-  // writes, but the WAL's growth is not in the free-disk floor's sums: on a nearly full card a
-  // 16 MB WAL filled the disk at COMMIT (STORE_FULL for everything) before track points could
-  // be evicted (test/chaos/disk-evict.test.ts). docs/store-durability.md.
-  db.pragma('wal_autocheckpoint = 1000');
+  // About 4 MB of WAL: SQLite's default of 1000 pages at 4 KiB, 4000 at 1 KiB. No larger: the
+  // WAL's growth is not in the free-disk floor's sums, and on a nearly full card a 16 MB WAL
+  // filled the disk at COMMIT (STORE_FULL for everything) before track points could be
+  // evicted (test/chaos/disk-evict.test.ts). docs/store-durability.md.
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  db.pragma(`wal_autocheckpoint = ${Math.round(WAL_CHECKPOINT_BYTES / pageSize)}`);
   // Each command runs in a SAVEPOINT inside its batch's transaction (group-commit.ts), so
   // SQLite keeps a statement journal of the pages a later command changes again. On disk
   // (temp_store=DEFAULT spills it past 64 KiB to a temp file) that was ~11 pwrite(2)s per
