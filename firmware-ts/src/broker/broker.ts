@@ -38,6 +38,23 @@ interface Session extends ClientInfo {
   /** When its last over-rate warning was logged: one a second at most, so a burst cannot flood the log. */
   rateLoggedAt: number;
   address: string;
+  /**
+   * The publish ACL's answers for the topics this session used (a tablet uses a handful).
+   * Every publish matched each role pattern by splitting strings; the answer cannot change
+   * within a session, since a demoted or removed user's sessions are closed (dropRevoked).
+   */
+  publishAcl: Map<string, boolean>;
+}
+
+/** How many topics a session's ACL cache holds; past it, topics are checked every time. */
+const ACL_CACHE_TOPICS = 64;
+
+/** Re-topics a consumed or refused publish to the sink, so aedes routes it nowhere. */
+function sinkPacket(packet: PublishPacket): null {
+  packet.topic = SINK_TOPIC;
+  packet.payload = Buffer.alloc(0);
+  packet.retain = false;
+  return null;
 }
 
 /** Source address of a TCP/TLS socket, or of a WebSocket's upgrade request. */
@@ -283,6 +300,7 @@ export class Broker implements Part {
           bucket: new TokenBucket(limit.publishPerSecond, limit.burst),
           strikes: new TokenBucket(limit.publishPerSecond, floodStrikes(limit.burst)),
           rateLoggedAt: 0,
+          publishAcl: new Map(),
         });
         this.counters.connects++;
         this.log.info({ clientId: client.id, username, role }, 'client connected');
@@ -298,13 +316,8 @@ export class Broker implements Part {
     const s = this.sessions.get(client);
     const topic = packet.topic;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    const drop = () => {
-      packet.topic = SINK_TOPIC;
-      packet.payload = Buffer.alloc(0);
-      packet.retain = false;
-      return null;
-    };
-    if (!s || !canPublish(s.role, client.id, topic)) {
+    const drop = () => sinkPacket(packet);
+    if (!s || !this.mayPublish(s, topic)) {
       this.counters.aclDenied++;
       this.log.warn({ clientId: client.id, role: s?.role, topic }, 'publish outside ACL dropped');
       return drop();
@@ -334,6 +347,15 @@ export class Broker implements Part {
       return drop();
     }
     return null;
+  }
+
+  private mayPublish(s: Session, topic: string): boolean {
+    let allowed = s.publishAcl.get(topic);
+    if (allowed === undefined) {
+      allowed = canPublish(s.role, s.clientId, topic);
+      if (s.publishAcl.size < ACL_CACHE_TOPICS) s.publishAcl.set(topic, allowed);
+    }
+    return allowed;
   }
 
   /**
