@@ -70,7 +70,7 @@ describe('journal', () => {
     await store.stop();
   });
 
-  it('opens in WAL mode with synchronous=NORMAL (the group committer fdatasyncs), 1 KiB pages for a new journal and a ~4 MB autocheckpoint (a larger WAL escapes the free-disk floor)', async () => {
+  it('opens in WAL mode with synchronous=NORMAL (the group committer fdatasyncs), 1 KiB pages for a new journal and the default 1000-page autocheckpoint (a larger WAL escapes the free-disk floor)', async () => {
     const store = await openTestStore();
     const db = new Database(store.path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -78,9 +78,9 @@ describe('journal', () => {
     const own = openDatabase(join(tempDir(), 'j.sqlite'));
     expect(own.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
     expect(own.pragma('page_size', { simple: true })).toBe(1024);
-    expect(own.pragma('wal_autocheckpoint', { simple: true })).toBe(4096);
+    expect(own.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     own.close();
-    // A journal made with 4 KiB pages (before this release) keeps them, and its ~4 MB threshold.
+    // A journal made with 4 KiB pages (before this release) keeps them.
     const oldFile = join(tempDir(), 'old.sqlite');
     const before = new Database(oldFile);
     before.pragma('page_size = 4096');
@@ -89,7 +89,6 @@ describe('journal', () => {
     before.close();
     const old = openDatabase(oldFile);
     expect(old.pragma('page_size', { simple: true })).toBe(4096);
-    expect(old.pragma('wal_autocheckpoint', { simple: true })).toBe(1024);
     old.close();
     // synchronous is per connection; check the store's own connection through a probe record.
     expect(store.probe()).toBe(true);

@@ -30,9 +30,6 @@ export function openDatabase(file: string): Db {
  */
 export const NEW_JOURNAL_PAGE_SIZE = 1024;
 
-/** The WAL is checkpointed at about this size, whatever the page size (docs/store-durability.md). */
-export const WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024;
-
 function configure(db: Db): void {
   // Takes effect only while the file has no tables yet: it must come before journal_mode.
   db.pragma(`page_size = ${NEW_JOURNAL_PAGE_SIZE}`);
@@ -43,12 +40,13 @@ function configure(db: Db): void {
   // SQLite still syncs the WAL before each checkpoint, the database after it, and the
   // WAL header when the file is reused, so checkpoints cannot lose committed frames.
   db.pragma('synchronous = NORMAL');
-  // About 4 MB of WAL: SQLite's default of 1000 pages at 4 KiB, 4000 at 1 KiB. No larger: the
-  // WAL's growth is not in the free-disk floor's sums, and on a nearly full card a 16 MB WAL
-  // filled the disk at COMMIT (STORE_FULL for everything) before track points could be
-  // evicted (test/chaos/disk-evict.test.ts). docs/store-durability.md.
-  const pageSize = db.pragma('page_size', { simple: true }) as number;
-  db.pragma(`wal_autocheckpoint = ${Math.round(WAL_CHECKPOINT_BYTES / pageSize)}`);
+  // SQLite's default of 1000 pages: 1 MB of WAL at 1 KiB pages (4 MB for an older journal).
+  // A checkpoint runs on the main thread, one pwrite per page, so its size is a latency
+  // spike: at 4096 pages row (a) did 3,745-4,169 commands/s with p99 18.7-20.1 ms, at 1000
+  // pages 3,204-3,773/s with p99 13.3-15.9 ms. No larger in any case: the WAL's growth is not
+  // in the free-disk floor's sums, and on a nearly full card a 16 MB WAL filled the disk at
+  // COMMIT before track points could be evicted (test/chaos/disk-evict.test.ts).
+  db.pragma('wal_autocheckpoint = 1000');
   // Each command runs in a SAVEPOINT inside its batch's transaction (group-commit.ts), so
   // SQLite keeps a statement journal of the pages a later command changes again. On disk
   // (temp_store=DEFAULT spills it past 64 KiB to a temp file) that was ~11 pwrite(2)s per
