@@ -42,7 +42,7 @@ const USAGE = `usage: npm run bench -- [--only IDS] [--json [FILE]] [--duration 
   --warmup S      discarded seconds before each round (default 1)
   --clients N     concurrent MQTT clients (default 20)
   --records N     journal records for row (b) (default 10000)
-  --rounds N      interleaved rounds of bare aedes and our Broker for row (a2); the best of each is compared (default 3)
+  --rounds N      interleaved rounds of mosquitto, bare aedes, our Broker and durable commands (rows a, a2, c); the best of each is compared (default 3)
   --dir DIR       where the temp directory goes (default the OS temp dir); put it on the disk you care about
   --sync-records N  track points drained and pulled by rows s1 and s3 (default 100000)
   --backlog N     the backlog rows s4 and s5 start on and drain (default 1000000)
