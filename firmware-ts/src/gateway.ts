@@ -124,15 +124,23 @@ export class Gateway {
     }
   }
 
+  /** The part whose stop() is running, and since when: main.ts names it if the stop deadline passes. */
+  stopping: { part: string; sinceMs: number } | null = null;
+
   async stop(): Promise<void> {
     // Reverse order: the broker stops taking commands before the store closes.
     for (const part of [...this.started].reverse()) {
+      this.stopping = { part: part.name, sinceMs: performance.now() };
       try {
         await part.stop();
       } catch (e) {
         this.log.error({ err: e, part: part.name }, 'part failed to stop cleanly');
       }
+      const ms = Math.round(performance.now() - this.stopping.sinceMs);
+      // A slow stop is what eats the 10 s deadline; say which part it was.
+      if (ms > 1000) this.log.warn({ part: part.name, ms }, 'part took long to stop');
     }
+    this.stopping = null;
     this.started = [];
   }
 

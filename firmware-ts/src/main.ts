@@ -63,7 +63,8 @@ async function main(): Promise<void> {
     notify.send('STOPPING=1');
     stopWatchdog();
     const deadline = setTimeout(() => {
-      log.error({ deadlineMs: STOP_DEADLINE_MS }, 'stop deadline passed; exiting');
+      const s = gateway.stopping;
+      log.error({ deadlineMs: STOP_DEADLINE_MS, part: s?.part, partStoppingForMs: s && Math.round(performance.now() - s.sinceMs) }, 'stop deadline passed; exiting');
       process.exit(EX_SOFTWARE);
     }, STOP_DEADLINE_MS);
     gateway.stop().then(
