@@ -17,6 +17,7 @@ import { PrinterSim } from '../devices/printer-sim/printer-sim.js';
 import { hostOnPty, type PtyHost } from '../devices/shared/pty-host.js';
 import type { StatusModel } from '../firmware-ts/src/control/model.js';
 import { GatewayProcess } from '../test/helpers/gateway-process.js';
+import { SERVICE_MALLOC_ENV, SERVICE_NODE_ARGS } from './bench/service-flags.js';
 import { TestMosquitto } from '../test/helpers/mosquitto.js';
 
 export interface SoakLoad {
@@ -151,6 +152,8 @@ export class SoakRig {
         control: { socket: this.controlSocket },
       },
     });
+    // As systemd starts it (heap cap, young generation, malloc arenas): the RSS slope is the service's.
+    this.gw.launch = { nodeArgs: SERVICE_NODE_ARGS, env: SERVICE_MALLOC_ENV };
     await this.gw.start(60_000);
     const url = this.gw.files.url;
     for (let i = 0; i < this.load.tablets; i++) this.tablets.push(await Tablet.connect(url, STAFF, `personel1@soak${i}`, ['vim/state/#', 'vim/event/#']));

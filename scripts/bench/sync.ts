@@ -28,7 +28,7 @@ import { PUSH_CONSUMER, Pusher } from '../../firmware-ts/src/sync/push/pusher.js
 import type { PullOptions, PushOptions } from '../../firmware-ts/src/sync/options.js';
 import { encodeBatch } from '../../firmware-ts/src/sync/wire.js';
 import { startMosquitto } from './mosquitto.js';
-import { SERVICE_NODE_ARGS } from './service-flags.js';
+import { SERVICE_MALLOC_ENV, SERVICE_NODE_ARGS } from './service-flags.js';
 import { Cleanup, freePort, onLines, sleep, tempRoot, track, waitExit } from './procs.js';
 
 const VEHICLE = 'VIM-BENCH';
@@ -361,7 +361,7 @@ async function spawnGateway(dir: string, dataDir: string, mqPort: number, nodeAr
   };
   const file = join(dir, `config-${Date.now()}.json`);
   writeFileSync(file, JSON.stringify(config));
-  const child = spawn(process.execPath, [...nodeArgs, MAIN, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '1048576' } });
+  const child = spawn(process.execPath, [...nodeArgs, MAIN, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...SERVICE_MALLOC_ENV } });
   track(cleanup, 'gateway', child);
   child.stderr.resume();
   const readyMs = await new Promise<number>((resolve, reject) => {

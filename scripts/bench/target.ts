@@ -3,15 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Cleanup, onLines, track, waitExit } from './procs.js';
-import { SERVICE_NODE_ARGS } from './service-flags.js';
+import { SERVICE_MALLOC_ENV, SERVICE_NODE_ARGS } from './service-flags.js';
 import type { TargetReply, TargetRequest, TargetSample } from './target-protocol.js';
-
-/**
- * glibc settings the gateway runs with: at most two malloc arenas, and a fixed mmap
- * threshold so scrypt's 16 MiB login buffers are returned to the OS when freed
- * instead of raising the threshold and staying in the heap.
- */
-export const GATEWAY_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '1048576' };
 
 const SCRIPT = fileURLToPath(new URL('./gateway-target.js', import.meta.url));
 
@@ -33,7 +26,7 @@ export class Target {
     // BENCH_TARGET_NODE_ARGS adds flags for profiling a target (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"):
     // NODE_OPTIONS refuses --cpu-prof, and it would also profile the load generator.
     const extra = (process.env.BENCH_TARGET_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-    this.child = spawn(process.execPath, [...SERVICE_NODE_ARGS, ...extra, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...GATEWAY_MALLOC_ENV } });
+    this.child = spawn(process.execPath, [...SERVICE_NODE_ARGS, ...extra, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...SERVICE_MALLOC_ENV } });
     track(cleanup, `${mode} target`, this.child);
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (d: string) => (this.errorOutput += d));

@@ -154,6 +154,11 @@ export class GatewayProcess {
   /** stdout + stderr of every run, kept for failure messages. */
   readonly output: string[] = [];
   starts = 0;
+  /**
+   * How the child is launched beyond `node main.js --config`: the soak sets the systemd unit's
+   * node flags and MALLOC_* environment, so that its RSS is the service's.
+   */
+  launch: { nodeArgs: readonly string[]; env: Readonly<Record<string, string>> } = { nodeArgs: [], env: {} };
 
   constructor(readonly files: GatewayFiles) {}
 
@@ -176,10 +181,10 @@ export class GatewayProcess {
     requireBuiltGateway();
     this.starts++;
     const run = this.starts;
-    const child = spawn(process.execPath, [GATEWAY_MAIN, '--config', this.files.configFile], {
+    const child = spawn(process.execPath, [...this.launch.nodeArgs, GATEWAY_MAIN, '--config', this.files.configFile], {
       cwd: this.files.dir,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: childEnv(),
+      env: { ...childEnv(), ...this.launch.env },
     });
     this.child = child;
     live.add(child);
