@@ -72,6 +72,25 @@ describe('broker health', () => {
   });
 });
 
+describe('stop', () => {
+  // A net.Server's close() waits for every open connection, and a connected tablet keeps its
+  // own: the broker must close its clients before it waits on the servers. It did not, and a
+  // SIGTERM with tablets online ran into main.ts's 10 s deadline before the store was flushed.
+  it('stops promptly with tablets still connected, and disconnects them', async () => {
+    const { gw: g3 } = await startGateway();
+    const u = `mqtt://127.0.0.1:${g3.broker.port()}`;
+    const online = [await connect(u, USERS.staff, `${USERS.staff.username}@stop-1`), await connect(u, USERS.staff, `${USERS.staff.username}@stop-2`)];
+    for (const c of online) c.options.reconnectPeriod = 0;
+    const closed = Promise.all(online.map((c) => new Promise<void>((r) => c.once('close', () => r()))));
+    const t0 = performance.now();
+    await g3.stop();
+    // Generous for a loaded CI machine; before the fix this never resolved.
+    expect(performance.now() - t0).toBeLessThan(5000);
+    await closed;
+    await Promise.all(online.map((c) => c.endAsync(true)));
+  });
+});
+
 describe('commands over MQTT', () => {
   it('journals a command and answers only the sender, after the commit', async () => {
     const a = track(await replyClient(url, USERS.staff, 'ayse@tab1'));

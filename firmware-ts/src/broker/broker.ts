@@ -191,13 +191,18 @@ export class Broker implements Part {
     if (this.standingTimer) clearInterval(this.standingTimer);
     this.standingTimer = null;
     this.wss?.close();
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    // Stop listening first, but a server's close() completes only when every connection has
+    // ended, and connected tablets keep theirs open: closing aedes (which closes its clients)
+    // has to come before waiting on the servers, or a stop with tablets online hung until
+    // main.ts's 10 s deadline killed the process, before the store was flushed.
+    const closed = this.servers.map((s) => new Promise<void>((r) => s.close(() => r())));
     this.servers = [];
     if (this.aedes) {
       const a = this.aedes;
       await new Promise<void>((r) => a.close(() => r()));
     }
     this.aedes = null;
+    await Promise.all(closed);
     this.tracker.set('absent', 'stopped');
   }
 
