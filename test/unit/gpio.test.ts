@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GpioDriver } from '../../firmware-ts/src/drivers/gpio/gpio-driver.js';
 import { parseGpioOptions } from '../../firmware-ts/src/drivers/gpio/options.js';
-import { SimGpioBackend } from '../../firmware-ts/src/drivers/gpio/sim-backend.js';
+import { SIM_HISTORY_LIMIT, SimGpioBackend } from '../../firmware-ts/src/drivers/gpio/sim-backend.js';
 import { silent } from '../helpers/store.js';
 
 const LINES = { buttons: { A: 5, B: 6 }, ignition: 16, leds: { status: 23, sync: 24 }, chime: 18, modemPower: 25 };
@@ -199,5 +199,19 @@ describe('gpio driver (sim backend)', () => {
     await vi.advanceTimersByTimeAsync(120_000);
     expect(onShutdown).not.toHaveBeenCalled();
     expect(d.health().state).toBe('absent');
+  });
+});
+
+describe('sim backend history', () => {
+  // The hour's soak: a blinking LED's write records were most of the gateway's heap growth.
+  it('keeps a bounded history of writes per line, the newest last', async () => {
+    const b = new SimGpioBackend();
+    const line = await b.open(16, 'out', 'status LED');
+    for (let i = 0; i < 3 * SIM_HISTORY_LIMIT; i++) line.write((i % 2) as 0 | 1);
+    const w = b.writes(16);
+    expect(w.length).toBeGreaterThanOrEqual(SIM_HISTORY_LIMIT);
+    expect(w.length).toBeLessThanOrEqual(SIM_HISTORY_LIMIT + 1_000);
+    expect(w[w.length - 1]!.value).toBe((3 * SIM_HISTORY_LIMIT - 1) % 2);
+    expect(b.level(16)).toBe(1);
   });
 });
