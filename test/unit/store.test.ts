@@ -250,14 +250,45 @@ describe('group commit durability (synchronous=NORMAL + WAL fdatasync)', () => {
 
   it('holds a failed unit\'s answer for the sync too (its error may rest on undurable data)', async () => {
     const r = committerRig();
+    const taken = r.add('ticket A-001');
+    await turn();
+    await turn();
     const bad = track(r.gc.submit(() => {
       throw new Error('ticket already taken');
     }));
     await turn();
     await turn();
     expect(bad.settled()).toBe(false);
+    expect(r.sync.started).toHaveLength(1); // the failed unit wrote nothing: no sync of its own
     r.sync.started[0]!.resolve();
     await expect(bad.p).rejects.toThrow('ticket already taken');
+    expect(await taken.p).toBe(1);
+    r.close();
+  });
+
+  it('a batch that writes nothing starts no fdatasync: it waits only for what was committed before it', async () => {
+    const r = committerRig();
+    // Everything durable already: an empty transaction (the push's barrier, a replayed command) answers at once.
+    expect(await r.gc.submit(() => 'nothing written')).toBe('nothing written');
+    expect(r.sync.started).toHaveLength(0);
+    // A commit awaits its sync: the empty batch after it waits for that same sync, and adds none.
+    const a = r.add('a');
+    await turn();
+    await turn();
+    const empty = track(r.gc.submit(() => null));
+    const refused = track(r.gc.submit(() => {
+      throw new Error('CONFLICT');
+    }));
+    await turn();
+    await turn();
+    expect(empty.settled()).toBe(false);
+    expect(refused.settled()).toBe(false);
+    r.sync.started[0]!.resolve();
+    await a.p;
+    await empty.p;
+    await expect(refused.p).rejects.toThrow('CONFLICT');
+    expect(r.sync.started).toHaveLength(1);
+    expect(r.gc.stats.commits).toBe(3);
     r.close();
   });
 

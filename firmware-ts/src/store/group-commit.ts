@@ -186,13 +186,8 @@ export class GroupCommitter {
    */
   whenDurable(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise<void>((resolve, reject) => {
-      const w: Waiter = { done: resolve, fail: reject };
-      // Joining the running sync is enough when nothing committed after it started.
-      if (this.unsynced.length > 0) this.unsynced.push(w);
-      else if (this.syncing) this.syncing.push(w);
-      else resolve();
-    });
+    // Joining the running sync is enough when nothing committed after it started.
+    return new Promise<void>((resolve, reject) => this.afterEarlierSyncs({ done: resolve, fail: reject }));
   }
 
   get pendingCount(): number {
@@ -309,7 +304,7 @@ export class GroupCommitter {
     const writingUnits = writing;
     // Failed units wait for the sync too: their errors may rest on what earlier,
     // not yet durable batches wrote (a ticket already taken, say).
-    this.afterSync({
+    const waiter: Waiter = {
       done: () => {
         this.onCommit(writingUnits);
         batch.forEach((p, i) => {
@@ -323,7 +318,12 @@ export class GroupCommitter {
           const o = outcomes[i]!;
           p.reject(o.ok ? e : o.error);
         }),
-    });
+    };
+    // A batch that wrote nothing (a replayed command, a refused one, the push's durability
+    // barrier) has no WAL frames of its own: it only waits for what was committed before it,
+    // and an fdatasync of its own would cost the SD card a block for nothing.
+    if (writingUnits === 0) this.afterEarlierSyncs(waiter);
+    else this.afterSync(waiter);
   }
 
   /** Rows inserted, updated or deleted on this connection so far (sqlite3_total_changes64). */
@@ -335,6 +335,13 @@ export class GroupCommitter {
   private afterSync(w: Waiter): void {
     this.unsynced.push(w);
     if (!this.syncing && !this.flushing) this.startSync();
+  }
+
+  /** Waits like whenDurable(): joins the next sync if a commit awaits one, else the running one. */
+  private afterEarlierSyncs(w: Waiter): void {
+    if (this.unsynced.length > 0) this.unsynced.push(w);
+    else if (this.syncing) this.syncing.push(w);
+    else w.done();
   }
 
   /** Starts a sync now, i.e. after the COMMIT of every batch it covers. */
