@@ -1,6 +1,7 @@
 // The outbox (store/outbox*.ts): per-class numbering and cursors, byte budgets under
 // pressure (track points, then device events, oldest first; money and requests refused
 // with STORE_FULL and an alarm, never evicted), retention and the KVKK purge.
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../firmware-ts/src/store/errors.js';
@@ -64,6 +65,23 @@ describe('outbox numbering and cursors', () => {
     expect(s.outbox.backlog(null).track.count).toBe(3); // nobody acknowledged a track point
     expect(s.outbox.usage().money).toEqual({ count: 3, bytes: expect.any(Number), lastCseq: 3 });
     await s.stop();
+  });
+
+  it('counts an acknowledgement in the backlog before its deferred cursor write, and never writes it', async () => {
+    const s = await open();
+    for (let i = 0; i < 6; i++) await append(s, 'track', i, 50);
+    s.outbox.registerConsumer('push');
+    s.outbox.registerConsumer('hq-pull');
+    s.outbox.noteDelivered('push', 'track', 4);
+    s.outbox.noteDelivered('push', 'track', 2); // a late PUBACK lowers nothing
+    expect(s.outbox.backlog('push').track).toMatchObject({ count: 2, oldest: { seq: 5 } });
+    expect(s.outbox.backlog(null).track.count).toBe(2); // HQ has them through push
+    expect(s.outbox.backlog('hq-pull').track.count).toBe(6); // another consumer's backlog is its own
+    expect(s.outbox.cursor('push', 'track').acked).toBe(0); // nothing durable moved
+    await s.stop();
+    const again = await open(null, dirname(s.path));
+    expect(again.outbox.backlog('push').track.count).toBe(6); // a restart resends what was never written
+    await again.stop();
   });
 
   it('a rolled-back record takes no cseq', async () => {

@@ -68,6 +68,12 @@ export class Outbox {
   private readonly s: Record<string, Statement>;
   /** When each class's newest acknowledgement mark was started (retention counts from the marks). */
   private readonly markStarted = new Map<RecordClass, number>();
+  /**
+   * Acknowledgements received and not yet written (the push defers its cursor writes,
+   * sync/push/pusher.ts ACK_WRITE), per consumer and class. Only backlog() reads them, so
+   * what staff and crews see does not lag HQ; nothing durable depends on them.
+   */
+  private readonly delivered = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -218,6 +224,21 @@ export class Outbox {
     return (this.s.ackedAny!.get(cls) as { acked: number }).acked;
   }
 
+  /** A consumer's acknowledgement, received before its cursor write commits (see `delivered`). */
+  noteDelivered(consumer: string, cls: RecordClass, upTo: number): void {
+    const key = `${consumer}\0${cls}`;
+    if (upTo > (this.delivered.get(key) ?? 0)) this.delivered.set(key, upTo);
+  }
+
+  private deliveredUpTo(consumer: string | null, cls: RecordClass): number {
+    let top = 0;
+    for (const [key, upTo] of this.delivered) {
+      const [who, c] = key.split('\0');
+      if (c === cls && (consumer === null || who === consumer)) top = Math.max(top, upTo);
+    }
+    return top;
+  }
+
   /** Remembers when a class's acknowledgement advanced; retention counts from these marks. */
   private markAck(cls: RecordClass, seq: number, now: Date): void {
     const last = this.s.lastMark!.get(cls) as { seq: number; at: string } | undefined;
@@ -243,7 +264,8 @@ export class Outbox {
     const out = {} as Record<RecordClass, ClassBacklog>;
     const usage = this.usage();
     for (const c of RECORD_CLASSES) {
-      const acked = consumer === null ? this.ackedAny(c) : this.cursor(consumer, c).acked;
+      const stored = consumer === null ? this.ackedAny(c) : this.cursor(consumer, c).acked;
+      const acked = Math.max(stored, this.deliveredUpTo(consumer, c));
       const first = this.s.firstAfter!.get(c, acked) as { seq: number; cseq: number } | undefined;
       const last = first && (this.s.lastOf!.get(c) as { cseq: number });
       if (!first || !last) {

@@ -1,6 +1,6 @@
 // Photos over the push (issue 8: everything the van records reaches HQ; docs/sync.md
 // "Photos"). A request record carries only its photos' hashes; once HQ has PUBACKed the
-// records naming a photo (the push cursor of `requests` is past the first of them), the
+// records naming a photo (its PUBACKs are past the first of them), the
 // photo goes QoS 1 to `<topicPrefix>/<vehicle>/attachments/<sha256>` and is marked
 // delivered (store/attachment-deliveries.ts) on its PUBACK, which is what lets the photo
 // retention delete the file later. After HQ, never before: a photo HQ cannot yet tie to
@@ -52,7 +52,17 @@ export class PhotoPusher {
 
   constructor(
     private readonly files: AttachmentFiles,
-    private readonly d: { store: Store; vehicle: string; topicPrefix: string; log: Logger; bucket: ByteBucket | null; pushConsumer: string; again: () => void },
+    private readonly d: {
+      store: Store;
+      vehicle: string;
+      topicPrefix: string;
+      log: Logger;
+      bucket: ByteBucket | null;
+      pushConsumer: string;
+      again: () => void;
+      /** The highest `requests` seq HQ has PUBACKed, its cursor write committed or not (Pusher.deliveredUpTo). */
+      requestsDelivered: () => number;
+    },
   ) {}
 
   topic(sha256: string): string {
@@ -87,7 +97,9 @@ export class PhotoPusher {
   /** True when a photo went out (busy until its PUBACK). */
   private async next(client: MqttClient): Promise<boolean> {
     const store = this.d.store;
-    const acked = store.outbox.cursor(this.d.pushConsumer, 'requests').acked;
+    // What HQ has PUBACKed, not the stored cursor: that write is deferred (pusher.ts ACK_WRITE) and
+    // would hold the photo back by up to a minute while HQ already has the record naming it.
+    const acked = this.d.requestsDelivered();
     if (acked === 0) return false;
     if (acked > this.registeredAt) {
       await store.transact(() => store.attachments.register(REQUEST_RECORD_TYPE));

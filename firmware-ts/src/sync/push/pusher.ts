@@ -35,10 +35,15 @@ const LINK_POLL_MS = 5000;
 const STABLE_MS = 10_000;
 /**
  * When a PUBACK's cursor move is written: with the next writing transaction after 3 s, or in one
- * of its own after 10 s. Photos (sent once the requests cursor is past their record) and
- * the backlog on vim/state/sync lag by at most that.
+ * of its own after 60 s. Longer than a track point's 30 s (TRACK_POINT_WRITE) on purpose: with
+ * 10 s, each acknowledgement's own commit carried the track points waiting with it, their push
+ * brought the next acknowledgement, and a moving van paid an fdatasync every 10 s for nothing
+ * else (docs/reliability.md, disk writes). Now the track points' commit carries the acknowledgement.
+ * A crash loses at most a minute of acknowledgements: those records are sent again and HQ
+ * deduplicates them (docs/sync.md). The stored backlog and retention lag by at most that;
+ * photos follow the PUBACKs themselves (deliveredUpTo).
  */
-const ACK_WRITE = { rideAfterMs: 3000, maxDelayMs: 10_000 };
+const ACK_WRITE = { rideAfterMs: 3000, maxDelayMs: 60_000 };
 /** Per-record metadata beyond the payload, for the batch byte limit. */
 const ROW_META_BYTES = 150;
 
@@ -112,7 +117,7 @@ export class Pusher {
     this.backoff = new Backoff({ minMs: o.backoffMinMs, maxMs: o.backoffMaxMs });
     this.bucket = o.bandwidthBytesPerS ? new ByteBucket(o.bandwidthBytesPerS) : null;
     for (const c of RECORD_CLASSES) this.inflight[c] = [];
-    const p = { store: d.store, vehicle: d.vehicle, topicPrefix: o.topicPrefix, log: d.log, bucket: this.bucket, pushConsumer: PUSH_CONSUMER, again: () => this.pump() };
+    const p = { store: d.store, vehicle: d.vehicle, topicPrefix: o.topicPrefix, log: d.log, bucket: this.bucket, pushConsumer: PUSH_CONSUMER, again: () => this.pump(), requestsDelivered: () => this.deliveredUpTo('requests') };
     this.photos = d.photos ? new PhotoPusher(d.photos, p) : null;
   }
 
@@ -376,6 +381,7 @@ export class Pusher {
     this.lastSuccessAt = new Date().toISOString();
     this.backoff.reset();
     this.pubackedUpTo[c] = Math.max(this.pubackedUpTo[c] ?? 0, upTo);
+    this.d.store.outbox.noteDelivered(PUSH_CONSUMER, c, upTo);
     // Deferred (ACK_WRITE): several PUBACKs move the cursor in one later transaction, which
     // cost a transaction of two WAL pages each (docs/reliability.md, disk writes). An
     // acknowledgement lost in a crash before that commit only means those batches are sent
