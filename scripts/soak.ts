@@ -9,13 +9,13 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { sampleOf, summarize, type Sample, type SoakSummary } from './soak-probe.js';
-import type { SoakStats } from './soak-rig.js';
+import type { SoakLoad, SoakLoadName, SoakStats } from './soak-rig.js';
 
 // Compiled, this file is dist/scripts/soak.js: the gateway it runs is dist/firmware-ts/src/main.js,
 // which the test helpers (imported below, after this is set) would otherwise look for in dist/dist.
 const DIST = resolve(import.meta.dirname, '..');
 process.env.VIM_TEST_GATEWAY_MAIN ??= join(DIST, 'firmware-ts', 'src', 'main.js');
-const { SoakRig, VAN_LOAD } = await import('./soak-rig.js');
+const { SoakRig, SOAK_LOADS } = await import('./soak-rig.js');
 
 interface Args {
   minutes: number;
@@ -23,9 +23,12 @@ interface Args {
   warmupMinutes: number;
   json: string | null | false;
   keep: boolean;
+  load: SoakLoadName;
 }
 
-const HELP = `usage: npm run soak -- [--minutes N] [--sample-s S] [--warmup-minutes W] [--json [FILE]] [--keep]
+const HELP = `usage: npm run soak -- [--load van|busy] [--minutes N] [--sample-s S] [--warmup-minutes W] [--json [FILE]] [--keep]
+  --load van|busy      van: the issue's load, a ticket a minute and a command per tablet every 5 min (default);
+                       busy: a command per tablet every 30 s, ten times the tablets' traffic
   --minutes N          how long to run (default 60)
   --sample-s S         seconds between samples (default 30)
   --warmup-minutes W   excluded from the slopes (default: 10 % of the run, at least 1, at most 10)
@@ -33,7 +36,7 @@ const HELP = `usage: npm run soak -- [--minutes N] [--sample-s S] [--warmup-minu
   --keep               keep the soak's directory (var-soak-*) for a look at the journal`;
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { minutes: 60, sampleS: 30, warmupMinutes: NaN, json: false, keep: false };
+  const a: Args = { minutes: 60, sampleS: 30, warmupMinutes: NaN, json: false, keep: false, load: 'van' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const num = () => {
@@ -45,6 +48,11 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--sample-s') a.sampleS = num();
     else if (k === '--warmup-minutes') a.warmupMinutes = num();
     else if (k === '--keep') a.keep = true;
+    else if (k === '--load') {
+      const v = argv[++i];
+      if (v !== 'van' && v !== 'busy') throw new Error(`--load must be van or busy, not ${v ?? '(nothing)'}`);
+      a.load = v;
+    }
     else if (k === '--json') a.json = argv[i + 1] && !argv[i + 1]!.startsWith('--') ? argv[++i]! : null;
     else if (k === '--help' || k === '-h') {
       console.log(HELP);
@@ -65,13 +73,13 @@ interface Row {
   verdict: 'PASS' | 'FAIL' | '';
 }
 
-function rows(s: SoakSummary, stats: SoakStats): Row[] {
+function rows(s: SoakSummary, stats: SoakStats, load: SoakLoad, name: SoakLoadName): Row[] {
   const lat = [...stats.latenciesMs].sort((a, b) => a - b);
   const q = (p: number) => (lat.length ? Math.round(lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!) : NaN);
   const flat = (r: { min: number; max: number; first: number; last: number }) => `${r.first} -> ${r.last} (min ${r.min}, max ${r.max})`;
   return [
     { what: 'run', value: `${s.minutes} min, warm-up ${s.warmupMinutes} min, ${s.samples} samples after it`, target: '', verdict: '' },
-    { what: 'load', value: `${VAN_LOAD.tablets} tablets every ${VAN_LOAD.tabletEveryS} s, a ticket every ${VAN_LOAD.ticketEveryS} s, GNSS ${VAN_LOAD.gnssHz} Hz, modem polling, push sync`, target: '', verdict: '' },
+    { what: `load (${name})`, value: `${load.tablets} tablets, each a command every ${load.tabletEveryS} s; a ticket every ${load.ticketEveryS} s; GNSS ${load.gnssHz} Hz, modem polling, push sync`, target: '', verdict: '' },
     { what: 'commands answered ok', value: `${stats.ok} (refused ${JSON.stringify(stats.refused)}, retries ${stats.retries}); round trip p50 ${q(0.5)} ms, p99 ${q(0.99)} ms`, target: '', verdict: '' },
     { what: 'RSS slope after warm-up', value: `${s.rssSlopeMBPerHour} MB/h (${s.rssStartMB} -> ${s.rssEndMB} MB; heap ${s.heapSlopeMBPerHour} MB/h)`, target: `< ${TARGETS.rssSlopeMBPerHour} MB/h`, verdict: s.rssSlopeMBPerHour < TARGETS.rssSlopeMBPerHour ? 'PASS' : 'FAIL' },
     { what: 'open file descriptors', value: flat(s.fdsAfterWarmup), target: 'flat', verdict: s.fdsAfterWarmup.last <= s.fdsAfterWarmup.first ? 'PASS' : 'FAIL' },
@@ -92,10 +100,11 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const out = args.json === null ? console.error : console.log;
   // Under var/ (git-ignored) on the repository's disk: /tmp may be a tmpfs, whose writes never reach write_bytes.
-  const rig = new SoakRig(VAN_LOAD, { parent: join(DIST, '..', 'var'), usersFile: join(DIST, '..', 'config', 'demo-users.json') });
+  const load = SOAK_LOADS[args.load];
+  const rig = new SoakRig(load, { parent: join(DIST, '..', 'var'), usersFile: join(DIST, '..', 'config', 'demo-users.json') });
   let failed = true;
   try {
-    out(`soak: ${args.minutes} min at the van's load; files in ${rig.dir}`);
+    out(`soak: ${args.minutes} min at the ${args.load} load; files in ${rig.dir}`);
     await rig.start();
     const pid = rig.gw.pid!;
     const t0 = performance.now();
@@ -112,10 +121,10 @@ async function main(): Promise<number> {
       if (samples.length % 10 === 0) out(`soak: ${Math.round(s.t / 60)} min, rss ${Math.round(s.rssBytes / 2 ** 20)} MB, fds ${s.fds}, listeners ${s.listeners}, ok ${rig.stats.ok}`);
     }
     const summary = summarize(samples, args.warmupMinutes * 60);
-    const rs = rows(summary, rig.stats);
+    const rs = rows(summary, rig.stats, load, args.load);
     out(table(rs));
     if (rig.stats.errors.length) out(`errors: ${rig.stats.errors.slice(0, 10).join('; ')}`);
-    const doc = { summary, commands: { ok: rig.stats.ok, refused: rig.stats.refused, retries: rig.stats.retries }, errors: rig.stats.errors, samples, rows: rs };
+    const doc = { load: { name: args.load, ...load }, summary, commands: { ok: rig.stats.ok, refused: rig.stats.refused, retries: rig.stats.retries }, errors: rig.stats.errors, samples, rows: rs };
     if (typeof args.json === 'string') writeFileSync(args.json, `${JSON.stringify(doc, null, 2)}\n`);
     else if (args.json === null) console.log(JSON.stringify(doc, null, 2));
     failed = false;

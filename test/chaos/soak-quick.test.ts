@@ -6,14 +6,14 @@
 // (about 50 commands, 1,200 epochs, 100 polls). The full hour is `npm run soak`.
 import { afterAll, describe, expect, it } from 'vitest';
 import { sampleOf, summarize, type Sample } from '../../scripts/soak-probe.js';
-import { SoakRig, VAN_LOAD } from '../../scripts/soak-rig.js';
+import { SoakRig, BUSY_LOAD } from '../../scripts/soak-rig.js';
 
 const MINUTES = Number(process.env.VIM_SOAK_QUICK_MINUTES ?? 2);
 const WARMUP_S = 30;
 const SAMPLE_S = 5;
 
 describe('soak, quick variant', () => {
-  const rig = new SoakRig(VAN_LOAD);
+  const rig = new SoakRig(BUSY_LOAD);
   let failed = true;
   afterAll(async () => {
     if (failed && rig.gw) console.error(`soak-quick: files kept in ${rig.dir}\n--- gateway output (tail) ---\n${rig.gw.tail(3000)}`);
@@ -37,7 +37,7 @@ describe('soak, quick variant', () => {
 
     expect(rig.stats.errors, 'load errors').toEqual([]);
     // Every tablet sent about MINUTES * 2 commands and the kiosk MINUTES tickets (with calls).
-    expect(rig.stats.ok).toBeGreaterThanOrEqual(VAN_LOAD.tablets * MINUTES * (60 / VAN_LOAD.tabletEveryS) * 0.8);
+    expect(rig.stats.ok).toBeGreaterThanOrEqual(BUSY_LOAD.tablets * MINUTES * (60 / BUSY_LOAD.tabletEveryS) * 0.8);
     expect(rig.stats.refused, 'commands refused').toEqual({});
     // Flat: the last samples hold no more than the first ones after warm-up. Three of each, so a
     // descriptor a device reconnect or a status call holds for a moment does not count as growth;
