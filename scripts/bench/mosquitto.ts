@@ -1,35 +1,17 @@
 // The anchor broker: mosquitto on a free loopback port with a temp config
 // (anonymous, TCP_NODELAY, no persistence), stopped at the end of its row.
 import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Cleanup, findBinary, freePort, track, waitExit, waitForPort } from './procs.js';
+import { Cleanup, clockTicks, findBinary, freePort, procCpuMs, track, waitExit, waitForPort } from './procs.js';
 
 export interface Mosquitto {
   port: number;
+  pid: number | undefined;
   version: string;
   /** CPU time (user + system) mosquitto has used so far, from /proc; NaN where there is no /proc. */
   cpuMs(): number;
   stop(): Promise<void>;
-}
-
-function clockTicks(): number {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-}
-
-function procCpuMs(pid: number | undefined, ticks: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / ticks;
-  } catch {
-    return NaN;
-  }
 }
 
 export async function startMosquitto(dir: string, cleanup: Cleanup): Promise<Mosquitto> {
@@ -64,6 +46,7 @@ export async function startMosquitto(dir: string, cleanup: Cleanup): Promise<Mos
   return {
     port,
     version,
+    pid: child.pid,
     cpuMs: () => procCpuMs(child.pid, ticks),
     stop: async () => {
       child.kill('SIGTERM');

@@ -1,7 +1,7 @@
 // Everything the bench starts is registered here and undone at the end, in
 // reverse order, whatever happened: child processes and the temp directory.
-import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -116,4 +116,45 @@ export function onLines(stream: NodeJS.ReadableStream | null, fn: (line: string)
       buf = buf.slice(i + 1);
     }
   });
+}
+
+/** The kernel's clock ticks per second (the unit of /proc/<pid>/stat's CPU times). */
+export function clockTicks(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+/** CPU time (user + system) a process has used so far, from /proc; NaN where there is none. */
+export function procCpuMs(pid: number | undefined, ticks: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / ticks;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Waits until a process is idle: under 5 % of a core over 250 ms, twice in a row (at most
+ * `maxMs`). A round must not start while its subject still digests the previous one (a major
+ * GC after a durable round, a WAL checkpoint): the next subject's rate and CPU per message
+ * would be charged for it. Resolves with the milliseconds waited.
+ */
+export async function settle(pid: number | undefined, maxMs = 15_000, ticks = clockTicks()): Promise<number> {
+  const t0 = performance.now();
+  let quiet = 0;
+  let last = procCpuMs(pid, ticks);
+  if (Number.isNaN(last)) return 0;
+  while (quiet < 2 && performance.now() - t0 < maxMs) {
+    await sleep(250);
+    const now = procCpuMs(pid, ticks);
+    quiet = now - last < 12.5 ? quiet + 1 : 0;
+    last = now;
+  }
+  return Math.round(performance.now() - t0);
 }

@@ -24,7 +24,7 @@ import type { SyncMeasures } from './rows-sync.js';
 import { benchBigBacklog, benchBytesPerTrackPoint, benchPullRate, benchSyncDrain, buildBacklog, SERVICE_NODE_ARGS } from './sync.js';
 import type { LoadOptions, LoadResult } from './load.js';
 import { startMosquitto } from './mosquitto.js';
-import { Cleanup, tempRoot } from './procs.js';
+import { Cleanup, settle, tempRoot } from './procs.js';
 import { buildRows, type Measured, type MosquittoRound } from './rows.js';
 import type { Row } from './table.js';
 import { startupBench } from './startup.js';
@@ -201,7 +201,15 @@ async function measureMqtt(opts: Options, root: string, load: LoadOptions, m: Me
   // Broker, and its best round is the anchor: a single round moved from 8,858 to 17,594/s
   // between runs on this VM, and a slow one made row (a)'s ratios look better than they are.
   const mosquittoRounds: MosquittoRound[] = [];
+  // Every round starts with every broker idle (procs.ts settle): a round must not pay for the
+  // GC and checkpoints its predecessor left behind on the other core.
+  const pids: (number | undefined)[] = [mosquitto.pid];
+  const settled: number[] = [];
+  const settleAll = async () => {
+    for (const pid of pids) settled.push(await settle(pid));
+  };
   const mosquittoRound = async (n: number) => {
+    await settleAll();
     progress(`(a) mosquitto echo, ${opts.clients} clients, round ${n}`);
     let cpu0 = NaN;
     const echo = await echoRun(plainEcho(mosquitto.port), opts.clients, { ...load, atWindowStart: () => (cpu0 = mosquitto.cpuMs()) });
@@ -230,7 +238,9 @@ async function measureMqtt(opts: Options, root: string, load: LoadOptions, m: Me
   const aedes = broker ? await Target.spawn(cleanup, 'aedes') : null;
   const gateway = await Target.spawn(cleanup, 'gateway', gatewayConfig(root, credentialsFile, opts.clients));
   // Every round on a child is sampled: event-loop delay, RSS and CPU over its window.
+  pids.push(aedes?.pid, gateway.pid);
   const sampled = async (what: string, t: Target, run: (o: LoadOptions) => Promise<LoadResult>) => {
+    await settleAll();
     progress(what);
     const result = await run({ ...load, atWindowStart: () => t.sampleStart() });
     return { result, sample: await t.sampleStop() };
@@ -255,6 +265,7 @@ async function measureMqtt(opts: Options, root: string, load: LoadOptions, m: Me
     setAnchor();
     const best = durableRounds.reduce((a, r) => (r.result.rate > a.result.rate ? r : a));
     m.broker = { aedesRounds, durable: best.result, gatewaySample: best.sample, durableRounds, oursRounds, gatewayWarnings: 0 };
+    progress(`waited for idle brokers before rounds: ${settled.join(', ')} ms`);
   } else if (want('q1')) m.queueLoad = await queueRun(opts, gateway, user, password, load);
   // After the rows above: a megabyte per command leaves a bigger heap behind.
   if (want('r1', 'r2')) m.requests = await measureRequests(opts, root, gateway, user, password, load, bigEcho);
