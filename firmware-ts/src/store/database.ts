@@ -32,12 +32,12 @@ export const NEW_JOURNAL_PAGE_SIZE = 1024;
 
 /**
  * SQLite's page cache for the journal, in KiB. better-sqlite3 builds SQLite with
- * SQLITE_DEFAULT_CACHE_SIZE=-16000, a 16 MB cache that is malloc'd page by page as the
- * journal grows and never given back: the hour's soak at the van's load grew RSS 1.26 MB/h
- * (issue 10, target < 1 MB/h) while V8's heap stayed flat, and the bench's durable rounds
- * filled all 16 MB (row c: RSS 119 of 120 MB). A command touches the b-trees' right edges,
- * the idempotency index and the outbox cursors; 2 MiB (2,048 pages of 1 KiB) holds them, and
- * a miss is a pread from the kernel's page cache.
+ * SQLITE_DEFAULT_CACHE_SIZE=-16000: a 16 MB cache, malloc'd page by page as the journal
+ * grows and never given back. RSS then rises with the journal until 16 MB of it is cached:
+ * over days in a van (issue 10's soak, target < 1 MB/h of RSS), and within the bench's
+ * durable rounds, where it was most of row (c)'s 119 of 120 MB (104 MB at 2 MiB). A command
+ * touches the b-trees' right edges, the idempotency index and the outbox cursors; 2 MiB
+ * (2,048 pages of 1 KiB) holds them, and a miss is a pread from the kernel's page cache.
  */
 export const JOURNAL_CACHE_KIB = 2048;
 
