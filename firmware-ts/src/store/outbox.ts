@@ -70,10 +70,11 @@ export class Outbox {
   private readonly markStarted = new Map<RecordClass, number>();
   /**
    * Acknowledgements received and not yet written (the push defers its cursor writes,
-   * sync/push/pusher.ts ACK_WRITE), per consumer and class. Only backlog() reads them, so
-   * what staff and crews see does not lag HQ; nothing durable depends on them.
+   * sync/push/pusher.ts ACK_WRITE), per consumer and class. Read by delivered() and backlog(),
+   * so the push, its photos and what staff and crews see do not lag HQ; nothing durable
+   * depends on them, and a restart forgets them (those records are sent again).
    */
-  private readonly delivered = new Map<string, number>();
+  private readonly noted = new Map<string, Partial<Record<RecordClass, number>>>();
 
   constructor(
     private readonly db: Db,
@@ -224,18 +225,22 @@ export class Outbox {
     return (this.s.ackedAny!.get(cls) as { acked: number }).acked;
   }
 
-  /** A consumer's acknowledgement, received before its cursor write commits (see `delivered`). */
+  /** A consumer's acknowledgement, received before its cursor write commits (see `noted`). */
   noteDelivered(consumer: string, cls: RecordClass, upTo: number): void {
-    const key = `${consumer}\0${cls}`;
-    if (upTo > (this.delivered.get(key) ?? 0)) this.delivered.set(key, upTo);
+    const mine = this.noted.get(consumer) ?? {};
+    mine[cls] = Math.max(mine[cls] ?? 0, upTo);
+    this.noted.set(consumer, mine);
   }
 
-  private deliveredUpTo(consumer: string | null, cls: RecordClass): number {
-    let top = 0;
-    for (const [key, upTo] of this.delivered) {
-      const [who, c] = key.split('\0');
-      if (c === cls && (consumer === null || who === consumer)) top = Math.max(top, upTo);
-    }
+  /** The highest seq of `cls` that `consumer` has acknowledged, its cursor write committed or not. */
+  delivered(consumer: string, cls: RecordClass): number {
+    return Math.max(this.cursor(consumer, cls).acked, this.noted.get(consumer)?.[cls] ?? 0);
+  }
+
+  /** The same for HQ through any consumer. */
+  private deliveredAny(cls: RecordClass): number {
+    let top = this.ackedAny(cls);
+    for (const mine of this.noted.values()) top = Math.max(top, mine[cls] ?? 0);
     return top;
   }
 
@@ -264,8 +269,7 @@ export class Outbox {
     const out = {} as Record<RecordClass, ClassBacklog>;
     const usage = this.usage();
     for (const c of RECORD_CLASSES) {
-      const stored = consumer === null ? this.ackedAny(c) : this.cursor(consumer, c).acked;
-      const acked = Math.max(stored, this.deliveredUpTo(consumer, c));
+      const acked = consumer === null ? this.deliveredAny(c) : this.delivered(consumer, c);
       const first = this.s.firstAfter!.get(c, acked) as { seq: number; cseq: number } | undefined;
       const last = first && (this.s.lastOf!.get(c) as { cseq: number });
       if (!first || !last) {

@@ -52,17 +52,7 @@ export class PhotoPusher {
 
   constructor(
     private readonly files: AttachmentFiles,
-    private readonly d: {
-      store: Store;
-      vehicle: string;
-      topicPrefix: string;
-      log: Logger;
-      bucket: ByteBucket | null;
-      pushConsumer: string;
-      again: () => void;
-      /** The highest `requests` seq HQ has PUBACKed, its cursor write committed or not (Pusher.deliveredUpTo). */
-      requestsDelivered: () => number;
-    },
+    private readonly d: { store: Store; vehicle: string; topicPrefix: string; log: Logger; bucket: ByteBucket | null; pushConsumer: string; again: () => void },
   ) {}
 
   topic(sha256: string): string {
@@ -99,7 +89,7 @@ export class PhotoPusher {
     const store = this.d.store;
     // What HQ has PUBACKed, not the stored cursor: that write is deferred (pusher.ts ACK_WRITE) and
     // would hold the photo back by up to a minute while HQ already has the record naming it.
-    const acked = this.d.requestsDelivered();
+    const acked = store.outbox.delivered(this.d.pushConsumer, 'requests');
     if (acked === 0) return false;
     if (acked > this.registeredAt) {
       await store.transact(() => store.attachments.register(REQUEST_RECORD_TYPE));

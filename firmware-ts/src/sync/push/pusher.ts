@@ -41,7 +41,7 @@ const STABLE_MS = 10_000;
  * else (docs/reliability.md, disk writes). Now the track points' commit carries the acknowledgement.
  * A crash loses at most a minute of acknowledgements: those records are sent again and HQ
  * deduplicates them (docs/sync.md). The stored backlog and retention lag by at most that;
- * photos follow the PUBACKs themselves (deliveredUpTo).
+ * the push itself and its photos follow the PUBACKs (Outbox.noteDelivered, Outbox.delivered).
  */
 const ACK_WRITE = { rideAfterMs: 3000, maxDelayMs: 60_000 };
 /** Per-record metadata beyond the payload, for the batch byte limit. */
@@ -100,8 +100,6 @@ export class Pusher {
   private readonly bucket: ByteBucket | null;
   readonly photos: PhotoPusher | null;
   private readonly sentUpTo = {} as Record<RecordClass, number>;
-  /** PUBACKed in this process, ahead of the stored cursor while its write is deferred. */
-  private readonly pubackedUpTo = {} as Record<RecordClass, number>;
   private readonly inflight = {} as Record<RecordClass, InFlight[]>;
   private durableSeq = 0;
   private barrier = false;
@@ -117,7 +115,7 @@ export class Pusher {
     this.backoff = new Backoff({ minMs: o.backoffMinMs, maxMs: o.backoffMaxMs });
     this.bucket = o.bandwidthBytesPerS ? new ByteBucket(o.bandwidthBytesPerS) : null;
     for (const c of RECORD_CLASSES) this.inflight[c] = [];
-    const p = { store: d.store, vehicle: d.vehicle, topicPrefix: o.topicPrefix, log: d.log, bucket: this.bucket, pushConsumer: PUSH_CONSUMER, again: () => this.pump(), requestsDelivered: () => this.deliveredUpTo('requests') };
+    const p = { store: d.store, vehicle: d.vehicle, topicPrefix: o.topicPrefix, log: d.log, bucket: this.bucket, pushConsumer: PUSH_CONSUMER, again: () => this.pump() };
     this.photos = d.photos ? new PhotoPusher(d.photos, p) : null;
   }
 
@@ -156,7 +154,7 @@ export class Pusher {
 
   /** The highest seq of class `c` HQ has PUBACKed, whether or not its cursor write has been committed yet. */
   deliveredUpTo(c: RecordClass): number {
-    return Math.max(this.d.store.outbox.cursor(PUSH_CONSUMER, c).acked, this.pubackedUpTo[c] ?? 0);
+    return this.d.store.outbox.delivered(PUSH_CONSUMER, c);
   }
 
   /** Batches sent and not yet acknowledged, per class. */
@@ -226,7 +224,7 @@ export class Pusher {
     this.d.log.info({ url: this.o.url }, 'connected to the HQ broker');
     for (const c of RECORD_CLASSES) {
       // A reconnect within ACK_WRITE of a PUBACK need not resend what HQ acknowledged.
-      this.sentUpTo[c] = Math.max(this.d.store.outbox.cursor(PUSH_CONSUMER, c).acked, this.pubackedUpTo[c] ?? 0);
+      this.sentUpTo[c] = this.deliveredUpTo(c);
       this.inflight[c] = [];
     }
     this.stableTimer = setTimeout(() => this.backoff.reset(), STABLE_MS);
@@ -380,7 +378,6 @@ export class Pusher {
     this.totals.records += n;
     this.lastSuccessAt = new Date().toISOString();
     this.backoff.reset();
-    this.pubackedUpTo[c] = Math.max(this.pubackedUpTo[c] ?? 0, upTo);
     this.d.store.outbox.noteDelivered(PUSH_CONSUMER, c, upTo);
     // Deferred (ACK_WRITE): several PUBACKs move the cursor in one later transaction, which
     // cost a transaction of two WAL pages each (docs/reliability.md, disk writes). An
