@@ -1,9 +1,8 @@
 // Shared pieces of the fuzz suite (issue 10 "Fuzz"; docs/fuzzing.md): how many inputs
 // each target gets (FUZZ_RUNS), the seed (FUZZ_SEED), the per-input clock with the
 // 100 ms hang bound, and the heap measured after a forced GC.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
+import { gc } from '../helpers/gc.js';
 
 /** An input slower than this is a hang (issue 10: "no hang over 100 ms per input"). */
 export const HANG_MS = 100;
@@ -48,16 +47,6 @@ export function xorshift(s: number): () => number {
     x >>>= 0;
     return x;
   };
-}
-
-let gcFn: (() => void) | null = null;
-/** A full GC without starting node with --expose-gc (the flag is set, then gc() taken from a new context). */
-export function gc(): void {
-  if (!gcFn) {
-    setFlagsFromString('--expose-gc');
-    gcFn = runInNewContext('gc') as () => void;
-  }
-  gcFn();
 }
 
 /** Heap in use after two full GCs, in bytes. */

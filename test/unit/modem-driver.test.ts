@@ -91,7 +91,7 @@ describe('modem driver: status', () => {
     sim.setSignal(5, { rsrp: -118, rsrq: -17, sinr: -3 });
     const t = Date.now();
     // AT+CSQ and AT+QCSQ are separate commands of one poll, so the LTE values may land a read after the signal.
-    await until('new signal and LTE values', () => driver.state().signal?.value.rssiDbm === -103 && driver.state().lte?.value.rsrpDbm === -118);
+    await until('new signal and LTE values', () => driver.state().signal?.value.rssiDbm === -103 && driver.state().lte?.value?.rsrpDbm === -118);
     expect(Date.parse(driver.state().signal!.at)).toBeGreaterThanOrEqual(t - 5);
     expect(Date.parse(driver.state().lte!.at)).toBeGreaterThanOrEqual(t - 5);
     expect(driver.state().lte?.value).toMatchObject({ rsrpDbm: -118, rsrqDb: -17, sinrDb: -3 });

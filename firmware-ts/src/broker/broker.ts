@@ -15,6 +15,7 @@ import { Authenticator, readCredentials } from './credentials.js';
 import { FrameGuard } from './frame-guard.js';
 import { sniffCommandId, TokenBucket } from './limits.js';
 import { LoginThrottle } from './login-throttle.js';
+import { tuneMqttPacketCaches } from './mqtt-packet-caches.js';
 import { tlsServerOptions } from './tls-options.js';
 
 export interface ClientInfo {
@@ -104,6 +105,8 @@ export class Broker implements Part {
     // An account's `expires` can pass while its tablet stays connected.
     this.standingTimer = setInterval(() => this.dropRevoked('account expired'), 60_000);
     this.standingTimer.unref();
+    // Before the first packet this process writes, the push to HQ's included (it starts later).
+    tuneMqttPacketCaches();
     const aedes = await Aedes.createBroker({
       drainTimeout: this.cfg.drainTimeoutMs,
       maxClientsIdLength: 64,
