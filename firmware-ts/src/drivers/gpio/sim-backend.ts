@@ -23,11 +23,14 @@ export interface SimWrite {
 /**
  * Writes kept per line. The whole history grew without bound on the simulated bench: a
  * blinking LED is ~10 writes a second, and the hour's soak found it as most of the
- * gateway's heap growth (a heap snapshot diff: ~5,800 write records in 10 minutes).
+ * gateway's heap growth (a heap snapshot diff: ~5,800 write records in 10 minutes). The
+ * limit was 10,000 until a later diff found the lines still filling up to it 20 minutes into
+ * the soak (~1,200 records in 10 minutes); 1,000 is 100 s of blinking, more than any test
+ * reads back.
  */
-export const SIM_HISTORY_LIMIT = 10_000;
+export const SIM_HISTORY_LIMIT = 1_000;
 /** Dropped from the front at once when the limit is passed, so a write stays O(1) amortised. */
-const HISTORY_TRIM = 1_000;
+const HISTORY_TRIM = 100;
 
 export class SimGpioBackend implements GpioBackend {
   readonly chipLabel: string;
