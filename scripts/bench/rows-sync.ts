@@ -67,10 +67,12 @@ export function syncRows(s: SyncMeasures): Row[] {
         anchor: big.rssAtReadyMB,
         unit: 'MB',
         target: { kind: 'abs-max', value: 150 },
+        // An RSS "while draining" means nothing if no record went out.
+        ...(big.drained > 0 ? {} : { invalid: `no record was delivered in ${big.drainSeconds.toFixed(1)} s` }),
         note:
           `the gateway (dist/, node ${big.nodeArgs.join(' ')}, the service's malloc settings) pushing into mosquitto, RSS from /proc every ` +
           `100 ms, while it ${big.drained >= big.records ? `drained all of it in ${big.drainSeconds.toFixed(1)} s` : `delivered ${fmtNum(big.drained)} of them in ${big.drainSeconds.toFixed(1)} s (--drain-s; RSS levels off early in a drain)`} ` +
-          `(${fmtNum(big.drainRate)} records/s); the backlog took ${big.buildSeconds.toFixed(1)} s to build: 20,000 track points through the store, the rest copied from them in SQL with new seq, cseq and id`,
+          `(${fmtNum(big.drainRate)} records/s, by the backlog on vim/state/sync, published every 5 s); the backlog took ${big.buildSeconds.toFixed(1)} s to build: 20,000 track points through the store, the rest copied from them in SQL with new seq, cseq and id`,
       },
       {
         id: 's5',
