@@ -17,6 +17,9 @@ export interface Sample {
   listeners: number;
   resources: number;
   heapBytes: number;
+  /** V8's heap after the latest full collection, and the count of them (null before the first). */
+  heapAfterGcBytes: number | null;
+  fullGcCount: number | null;
   /** Event-loop delay p99 / max over the window since the previous sample. */
   loopP99Ms: number | null;
   loopMaxMs: number | null;
@@ -42,6 +45,8 @@ export function sampleOf(pid: number, t: number, rt: RuntimeFacts): Sample {
     listeners: rt.listeners.total,
     resources: Object.values(rt.resources).reduce((s, n) => s + n, 0),
     heapBytes: rt.heapUsedBytes,
+    heapAfterGcBytes: rt.heapAfterFullGc?.bytes ?? null,
+    fullGcCount: rt.heapAfterFullGc?.count ?? null,
     loopP99Ms: rt.eventLoopDelayMs?.p99 ?? null,
     loopMaxMs: rt.eventLoopDelayMs?.max ?? null,
   };
@@ -75,6 +80,15 @@ export interface SoakSummary {
   rssEndMB: number;
   rssSlopeMBPerHour: number;
   heapSlopeMBPerHour: number;
+  /**
+   * The slope through V8's heap just after each full collection (one point per collection
+   * after the warm-up; null with fewer than two). heapUsed is a sawtooth of garbage, so a fit
+   * through every sample swings with where the run ends on a tooth; what survives a
+   * collection is where a leak shows.
+   */
+  heapAfterGcSlopeMBPerHour: number | null;
+  /** Full collections after the warm-up. */
+  fullGcs: number;
   fdsAfterWarmup: { min: number; max: number; first: number; last: number };
   listenersAfterWarmup: { min: number; max: number; first: number; last: number };
   resourcesAfterWarmup: { min: number; max: number; first: number; last: number };
@@ -86,6 +100,18 @@ export interface SoakSummary {
 
 const range = (xs: number[]) => ({ min: Math.min(...xs), max: Math.max(...xs), first: xs[0]!, last: xs[xs.length - 1]! });
 const r2 = (n: number) => Math.round(n * 100) / 100;
+
+/** One point per full collection seen in the samples (a sample carries the latest). */
+function afterGcSlope(after: readonly Sample[]): Pick<SoakSummary, 'heapAfterGcSlopeMBPerHour' | 'fullGcs'> {
+  const points = new Map<number, { t: number; bytes: number }>();
+  for (const s of after) if (s.fullGcCount !== null && s.heapAfterGcBytes !== null && !points.has(s.fullGcCount)) points.set(s.fullGcCount, { t: s.t, bytes: s.heapAfterGcBytes });
+  const counts = after.map((s) => s.fullGcCount ?? 0);
+  const pts = [...points.values()];
+  return {
+    heapAfterGcSlopeMBPerHour: pts.length < 2 ? null : r2(slope(pts.map((p) => p.t / 3600), pts.map((p) => p.bytes / 2 ** 20))),
+    fullGcs: Math.max(...counts) - Math.min(...counts),
+  };
+}
 
 export function summarize(samples: readonly Sample[], warmupS: number): SoakSummary {
   const after = samples.filter((s) => s.t >= warmupS);
@@ -102,6 +128,7 @@ export function summarize(samples: readonly Sample[], warmupS: number): SoakSumm
     rssEndMB: r2(last.rssBytes / 2 ** 20),
     rssSlopeMBPerHour: r2(slope(after.map((s) => s.t / 3600), after.map((s) => s.rssBytes / 2 ** 20))),
     heapSlopeMBPerHour: r2(slope(after.map((s) => s.t / 3600), after.map((s) => s.heapBytes / 2 ** 20))),
+    ...afterGcSlope(after),
     fdsAfterWarmup: range(after.map((s) => s.fds)),
     listenersAfterWarmup: range(after.map((s) => s.listeners)),
     resourcesAfterWarmup: range(after.map((s) => s.resources)),

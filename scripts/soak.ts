@@ -81,7 +81,7 @@ function rows(s: SoakSummary, stats: SoakStats, load: SoakLoad, name: SoakLoadNa
     { what: 'run', value: `${s.minutes} min, warm-up ${s.warmupMinutes} min, ${s.samples} samples after it`, target: '', verdict: '' },
     { what: `load (${name})`, value: `${load.tablets} tablets, each a command every ${load.tabletEveryS} s; a ticket every ${load.ticketEveryS} s; GNSS ${load.gnssHz} Hz, modem polling, push sync`, target: '', verdict: '' },
     { what: 'commands answered ok', value: `${stats.ok} (refused ${JSON.stringify(stats.refused)}, retries ${stats.retries}); round trip p50 ${q(0.5)} ms, p99 ${q(0.99)} ms`, target: '', verdict: '' },
-    { what: 'RSS slope after warm-up', value: `${s.rssSlopeMBPerHour} MB/h (${s.rssStartMB} -> ${s.rssEndMB} MB; heap ${s.heapSlopeMBPerHour} MB/h)`, target: `< ${TARGETS.rssSlopeMBPerHour} MB/h`, verdict: s.rssSlopeMBPerHour < TARGETS.rssSlopeMBPerHour ? 'PASS' : 'FAIL' },
+    { what: 'RSS slope after warm-up', value: `${s.rssSlopeMBPerHour} MB/h (${s.rssStartMB} -> ${s.rssEndMB} MB; V8 heap ${s.heapSlopeMBPerHour} MB/h; after each of ${s.fullGcs} full GCs ${s.heapAfterGcSlopeMBPerHour ?? 'n/a'} MB/h)`, target: `< ${TARGETS.rssSlopeMBPerHour} MB/h`, verdict: s.rssSlopeMBPerHour < TARGETS.rssSlopeMBPerHour ? 'PASS' : 'FAIL' },
     { what: 'open file descriptors', value: flat(s.fdsAfterWarmup), target: 'flat', verdict: s.fdsAfterWarmup.last <= s.fdsAfterWarmup.first ? 'PASS' : 'FAIL' },
     { what: 'event listeners', value: flat(s.listenersAfterWarmup), target: 'flat', verdict: s.listenersAfterWarmup.last <= s.listenersAfterWarmup.first ? 'PASS' : 'FAIL' },
     { what: 'live resources (timers, sockets, ...)', value: flat(s.resourcesAfterWarmup), target: 'flat', verdict: '' },

@@ -3,6 +3,7 @@
 // subtracted an idle gateway reported a p99 of ~21 ms.
 import { describe, expect, it } from 'vitest';
 import { runtimeFacts } from '../../firmware-ts/src/control/runtime.js';
+import { gc } from '../helpers/gc.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,5 +25,25 @@ describe('runtime facts', () => {
     const stalled = runtimeFacts().eventLoopDelayMs;
     expect(stalled!.max).toBeGreaterThan(80);
     expect(stalled!.max).toBeLessThan(1000);
+  });
+
+  it('reports the heap after each full collection, which holds what is kept and not the garbage', async () => {
+    runtimeFacts(); // starts watching collections
+    gc();
+    await sleep(50); // the observer's callback comes after the collection
+    const first = runtimeFacts().heapAfterFullGc;
+    expect(first).not.toBeNull();
+    expect(first!.count).toBeGreaterThanOrEqual(1);
+    const kept: number[][] = [];
+    for (let i = 0; i < 200; i++) kept.push(new Array<number>(10_000).fill(i)); // ~16 MB kept
+    for (let i = 0; i < 200; i++) void new Array<number>(10_000).fill(i); // as much garbage
+    gc();
+    await sleep(50);
+    const second = runtimeFacts().heapAfterFullGc!;
+    expect(second.count).toBeGreaterThan(first!.count);
+    const grewMB = (second.bytes - first!.bytes) / 2 ** 20;
+    expect(grewMB).toBeGreaterThan(12);
+    expect(grewMB).toBeLessThan(24);
+    expect(kept).toHaveLength(200);
   });
 });

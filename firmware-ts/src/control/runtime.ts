@@ -3,7 +3,7 @@
 // reads them over hours and checks they stay flat: live resources by type (timers,
 // sockets, file requests), event listeners on the process and on every live handle,
 // and the event-loop delay since the previous read.
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram, type PerformanceEntry } from 'node:perf_hooks';
 import type { EventEmitter } from 'node:events';
 
 export interface RuntimeFacts {
@@ -14,11 +14,28 @@ export interface RuntimeFacts {
   /** Event-loop delay since the previous status read (null before the first window has samples). */
   eventLoopDelayMs: { p50: number; p99: number; max: number; windowS: number } | null;
   heapUsedBytes: number;
+  /**
+   * V8's heap in use just after the latest full (mark-compact) collection, and how many
+   * there have been since the first read; null before the first. heapUsedBytes is a sawtooth
+   * of garbage between collections; this is what survived one, so it is where a leak shows.
+   */
+  heapAfterFullGc: { bytes: number; count: number } | null;
 }
 
 /** The histogram is started on the first read: importing this module costs nothing. */
 let histogram: IntervalHistogram | null = null;
 let windowStart = 0;
+let afterFullGc: RuntimeFacts['heapAfterFullGc'] = null;
+let gcObserver: PerformanceObserver | null = null;
+
+/** Read in the observer's callback, a moment after the collection: close to its floor. */
+function watchFullGcs(): void {
+  gcObserver = new PerformanceObserver((list) => {
+    const full = list.getEntries().filter((e) => (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR).length;
+    if (full > 0) afterFullGc = { bytes: process.memoryUsage().heapUsed, count: (afterFullGc?.count ?? 0) + full };
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+}
 
 function listenersOf(e: unknown): number {
   const em = e as Partial<EventEmitter> | null;
@@ -50,6 +67,7 @@ export function runtimeFacts(): RuntimeFacts {
 
   let delay: RuntimeFacts['eventLoopDelayMs'] = null;
   const now = performance.now();
+  if (!gcObserver) watchFullGcs();
   if (!histogram) {
     histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
     histogram.enable();
@@ -63,5 +81,6 @@ export function runtimeFacts(): RuntimeFacts {
     listeners: { process: onProcess, handles: onHandles, total: onProcess + onHandles },
     eventLoopDelayMs: delay,
     heapUsedBytes: process.memoryUsage().heapUsed,
+    heapAfterFullGc: afterFullGc,
   };
 }
