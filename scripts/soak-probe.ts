@@ -9,6 +9,12 @@ export interface Sample {
   /** Seconds since the soak started. */
   t: number;
   rssBytes: number;
+  /**
+   * Resident bytes of the `[heap]` mapping, glibc's main malloc arena: SQLite's page cache and
+   * most native allocations of the main thread. V8's heap lives in anonymous mmaps instead, so
+   * this splits a native creep from V8's (null where smaps is unreadable).
+   */
+  mallocArenaBytes: number | null;
   fds: number;
   /** utime + stime in seconds. */
   cpuS: number;
@@ -27,7 +33,23 @@ export interface Sample {
 
 const TICKS = 100; // USER_HZ: 100 on every Linux the gateway runs on (getconf CLK_TCK)
 
-export function readProc(pid: number): Pick<Sample, 'rssBytes' | 'fds' | 'cpuS' | 'writeBytes'> {
+/** The Rss of the `[heap]` mapping in /proc/<pid>/smaps, in bytes. */
+export function mallocArenaRss(smaps: string): number | null {
+  const at = smaps.search(/^[0-9a-f]+-[0-9a-f]+ .*\[heap\]$/m);
+  if (at < 0) return null;
+  const kb = /^Rss:\s+(\d+) kB$/m.exec(smaps.slice(at));
+  return kb ? Number(kb[1]) * 1024 : null;
+}
+
+function readMallocArena(pid: number): number | null {
+  try {
+    return mallocArenaRss(readFileSync(`/proc/${pid}/smaps`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+export function readProc(pid: number): Pick<Sample, 'rssBytes' | 'mallocArenaBytes' | 'fds' | 'cpuS' | 'writeBytes'> {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -35,7 +57,7 @@ export function readProc(pid: number): Pick<Sample, 'rssBytes' | 'fds' | 'cpuS' 
   const cpuS = (Number(f[11]) + Number(f[12])) / TICKS;
   const io = readFileSync(`/proc/${pid}/io`, 'utf8');
   const writeBytes = Number(/write_bytes:\s+(\d+)/.exec(io)?.[1] ?? NaN);
-  return { rssBytes: rssKb * 1024, fds: readdirSync(`/proc/${pid}/fd`).length, cpuS, writeBytes };
+  return { rssBytes: rssKb * 1024, mallocArenaBytes: readMallocArena(pid), fds: readdirSync(`/proc/${pid}/fd`).length, cpuS, writeBytes };
 }
 
 export function sampleOf(pid: number, t: number, rt: RuntimeFacts): Sample {
@@ -80,6 +102,8 @@ export interface SoakSummary {
   rssEndMB: number;
   rssSlopeMBPerHour: number;
   heapSlopeMBPerHour: number;
+  /** Slope of glibc's main arena (`[heap]` Rss); null when smaps was unreadable. */
+  mallocArenaSlopeMBPerHour: number | null;
   /**
    * The slope through V8's heap just after each full collection (one point per collection
    * after the warm-up; null with fewer than two). heapUsed is a sawtooth of garbage, so a fit
@@ -128,6 +152,9 @@ export function summarize(samples: readonly Sample[], warmupS: number): SoakSumm
     rssEndMB: r2(last.rssBytes / 2 ** 20),
     rssSlopeMBPerHour: r2(slope(after.map((s) => s.t / 3600), after.map((s) => s.rssBytes / 2 ** 20))),
     heapSlopeMBPerHour: r2(slope(after.map((s) => s.t / 3600), after.map((s) => s.heapBytes / 2 ** 20))),
+    mallocArenaSlopeMBPerHour: after.every((s) => s.mallocArenaBytes !== null)
+      ? r2(slope(after.map((s) => s.t / 3600), after.map((s) => s.mallocArenaBytes! / 2 ** 20)))
+      : null,
     ...afterGcSlope(after),
     fdsAfterWarmup: range(after.map((s) => s.fds)),
     listenersAfterWarmup: range(after.map((s) => s.listeners)),
