@@ -124,6 +124,8 @@ export interface SoakSummary {
 
 const range = (xs: number[]) => ({ min: Math.min(...xs), max: Math.max(...xs), first: xs[0]!, last: xs[xs.length - 1]! });
 const r2 = (n: number) => Math.round(n * 100) / 100;
+/** The least-squares slope of `mb(point)` (MB) over the points' times, in MB per hour. */
+const mbPerHour = <P extends { t: number }>(pts: readonly P[], mb: (p: P) => number) => r2(slope(pts.map((p) => p.t / 3600), pts.map(mb)));
 
 /** One point per full collection seen in the samples (a sample carries the latest). */
 function afterGcSlope(after: readonly Sample[]): Pick<SoakSummary, 'heapAfterGcSlopeMBPerHour' | 'fullGcs'> {
@@ -132,7 +134,7 @@ function afterGcSlope(after: readonly Sample[]): Pick<SoakSummary, 'heapAfterGcS
   const counts = after.map((s) => s.fullGcCount ?? 0);
   const pts = [...points.values()];
   return {
-    heapAfterGcSlopeMBPerHour: pts.length < 2 ? null : r2(slope(pts.map((p) => p.t / 3600), pts.map((p) => p.bytes / 2 ** 20))),
+    heapAfterGcSlopeMBPerHour: pts.length < 2 ? null : mbPerHour(pts, (p) => p.bytes / 2 ** 20),
     fullGcs: Math.max(...counts) - Math.min(...counts),
   };
 }
@@ -150,11 +152,9 @@ export function summarize(samples: readonly Sample[], warmupS: number): SoakSumm
     samples: after.length,
     rssStartMB: r2(first.rssBytes / 2 ** 20),
     rssEndMB: r2(last.rssBytes / 2 ** 20),
-    rssSlopeMBPerHour: r2(slope(after.map((s) => s.t / 3600), after.map((s) => s.rssBytes / 2 ** 20))),
-    heapSlopeMBPerHour: r2(slope(after.map((s) => s.t / 3600), after.map((s) => s.heapBytes / 2 ** 20))),
-    mallocArenaSlopeMBPerHour: after.every((s) => s.mallocArenaBytes !== null)
-      ? r2(slope(after.map((s) => s.t / 3600), after.map((s) => s.mallocArenaBytes! / 2 ** 20)))
-      : null,
+    rssSlopeMBPerHour: mbPerHour(after, (s) => s.rssBytes / 2 ** 20),
+    heapSlopeMBPerHour: mbPerHour(after, (s) => s.heapBytes / 2 ** 20),
+    mallocArenaSlopeMBPerHour: after.every((s) => s.mallocArenaBytes !== null) ? mbPerHour(after, (s) => s.mallocArenaBytes! / 2 ** 20) : null,
     ...afterGcSlope(after),
     fdsAfterWarmup: range(after.map((s) => s.fds)),
     listenersAfterWarmup: range(after.map((s) => s.listeners)),
