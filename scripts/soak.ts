@@ -6,7 +6,7 @@
 // the bytes written to disk per hour (an SD-card wear estimate, target < 20 MB/h).
 // Prints a table (stderr when --json goes to stdout); exit 0 when every target is met,
 // 1 when one is missed, 2 when the soak itself failed.
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { sampleOf, summarize, type Sample, type SoakSummary } from './soak-probe.js';
 import type { SoakLoad, SoakLoadName, SoakStats } from './soak-rig.js';
@@ -22,21 +22,24 @@ interface Args {
   sampleS: number;
   warmupMinutes: number;
   json: string | null | false;
+  /** Each sample as a JSON line, appended as it is taken, so a long run stopped early keeps its data. */
+  samplesFile: string | null;
   keep: boolean;
   load: SoakLoadName;
 }
 
-const HELP = `usage: npm run soak -- [--load van|busy] [--minutes N] [--sample-s S] [--warmup-minutes W] [--json [FILE]] [--keep]
+const HELP = `usage: npm run soak -- [--load van|busy] [--minutes N] [--sample-s S] [--warmup-minutes W] [--json [FILE]] [--samples FILE] [--keep]
   --load van|busy      van: the issue's load, a ticket a minute and a command per tablet every 5 min (default);
                        busy: a command per tablet every 30 s, ten times the tablets' traffic
   --minutes N          how long to run (default 60)
   --sample-s S         seconds between samples (default 30)
   --warmup-minutes W   excluded from the slopes (default: 10 % of the run, at least 1, at most 10)
   --json [FILE]        the summary as JSON to FILE, or to stdout (the table then goes to stderr)
+  --samples FILE       append each sample to FILE as a JSON line when it is taken (for runs of hours)
   --keep               keep the soak's directory (var-soak-*) for a look at the journal`;
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { minutes: 60, sampleS: 30, warmupMinutes: NaN, json: false, keep: false, load: 'van' };
+  const a: Args = { minutes: 60, sampleS: 30, warmupMinutes: NaN, json: false, samplesFile: null, keep: false, load: 'van' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const num = () => {
@@ -48,6 +51,11 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--sample-s') a.sampleS = num();
     else if (k === '--warmup-minutes') a.warmupMinutes = num();
     else if (k === '--keep') a.keep = true;
+    else if (k === '--samples') {
+      const v = argv[++i];
+      if (!v || v.startsWith('--')) throw new Error('--samples needs a file name');
+      a.samplesFile = v;
+    }
     else if (k === '--load') {
       const v = argv[++i];
       if (v !== 'van' && v !== 'busy') throw new Error(`--load must be van or busy, not ${v ?? '(nothing)'}`);
@@ -118,6 +126,7 @@ async function main(): Promise<number> {
       samples.push(sampleOf(pid, (performance.now() - t0) / 1000, st.runtime));
       rig.trimOutput();
       const s = samples[samples.length - 1]!;
+      if (args.samplesFile) appendFileSync(args.samplesFile, `${JSON.stringify(s)}\n`);
       if (samples.length % 10 === 0) out(`soak: ${Math.round(s.t / 60)} min, rss ${Math.round(s.rssBytes / 2 ** 20)} MB, fds ${s.fds}, listeners ${s.listeners}, ok ${rig.stats.ok}`);
     }
     const summary = summarize(samples, args.warmupMinutes * 60);
