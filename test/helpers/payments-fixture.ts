@@ -1,6 +1,7 @@
 // One payments service on a real temp store, the ZVT driver and the simulated terminal
 // in-process (sim://terminal), and an in-memory receipt printer whose paper can run out
 // or whose job store can fail. Shared by the payments service tests.
+import { PaymentError } from '../../firmware-ts/src/services/payments/errors.js';
 import { PaymentsOptionsSchema, type PaymentsOptions } from '../../firmware-ts/src/services/payments/options.js';
 import { PaymentsService } from '../../firmware-ts/src/services/payments/payments-service.js';
 import type { PaymentProgress, ReceiptPrinterPort, ReceiptPrinterStatus } from '../../firmware-ts/src/services/payments/ports.js';
@@ -121,4 +122,15 @@ export const collectArgs = (totalKurus = 12_345, over: Partial<CollectArgs> = {}
 /** Journal records of class money, oldest first. */
 export function moneyRecords(store: Store): { type: string; payload: Record<string, unknown>; commandId: string | null }[] {
   return store.read((tx) => [...tx.journal.ofClass('money', new Date(0))]).map((r) => ({ type: r.type, payload: r.payload as Record<string, unknown>, commandId: r.commandId }));
+}
+
+/** The code of the PaymentError a call rejects with; anything else fails the test. */
+export async function errorCode(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof PaymentError) return e.code;
+    throw e;
+  }
+  throw new Error('expected a PaymentError');
 }

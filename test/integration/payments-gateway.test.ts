@@ -3,7 +3,8 @@
 // to its command id; the makbuz prints on the printer simulator in Turkish; a retry of the
 // id while the sale runs gets the same answer and one charge; bad input changes nothing;
 // a printer out of paper keeps the makbuz and the reply says so; void needs a supervisor
-// (users file); end of day reconciles; a restart answers a retried id from the journal.
+// (users file); end of day reconciles; a supervisor settles a needs_review by hand; a
+// restart answers a retried id from the journal.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import type { TerminalSim } from '../../devices/terminal-sim/terminal-sim.js';
 import { addUser } from '../../firmware-ts/src/broker/credentials.js';
 import type { Gateway } from '../../firmware-ts/src/gateway.js';
 import { command, replyClient, startGateway, USERS, writeUsers } from '../helpers/gateway-inproc.js';
+import { RECORD, type OutcomeRecord, type SaleStarted } from '../../firmware-ts/src/services/payments/records.js';
 import { collectArgs } from '../helpers/payments-fixture.js';
 import { cleanupTempDirs, tempDir } from '../helpers/tmp.js';
 
@@ -165,6 +167,45 @@ describe('payments through the gateway', () => {
     const e = await pay(staff, 'end-of-day', {});
     expect(e).toMatchObject({ ok: true, result: { batchClosed: true, differenceKurus: 0, flagged: false, terminal: { ok: true, totalKurus: totals.netKurus } } });
     await until(() => printer().documents.at(-1)!.text.includes('GÜN SONU RAPORU'), 5000, 'end-of-day report printed');
+  });
+
+  it('review: a supervisor settles a needs_review sale over MQTT; its makbuz prints; bad payloads name the field', async () => {
+    // A sale the terminal could not settle, as the journal holds it after settleTimeoutS ran out.
+    const paymentId = '0190a0b1-0000-7000-8000-00000000beef';
+    const started: SaleStarted = {
+      paymentId, requestHash: 'x', amountKurus: 7_700, lines: collectArgs(7_700).lines.map((l) => ({ ...l, revenueName: 'Emlak Vergisi', instalment: l.instalment ?? null, lateFeeKurus: l.lateFeeKurus ?? 0 })), collector: 'ayse', at: Date.now(),
+      payer: { ref: '004-118-2231', name: 'Ali Veli', id: null }, place: { vehicleId: 'VIM-IT', vehicleName: 'VİM aracı', visitId: null, stopId: null, name: null },
+    };
+    const review: OutcomeRecord = { opId: paymentId, paymentId, kind: 'sale', outcome: 'needs_review', settledBy: 'recovery', at: Date.now(), card: null, receipt: null, resultCode: null, message: 'the terminal could not be asked within the settlement time' };
+    const recs = await gw.store.transact((tx) => [
+      tx.journal.append({ type: RECORD.started('sale'), class: 'money', payload: started, commandId: randomUUID(), actor: 'ayse' }),
+      tx.journal.append({ type: RECORD.outcome('sale', 'needs_review'), class: 'money', payload: review }),
+    ]);
+    for (const r of recs) gw.payments.book.apply(r);
+    expect(await pay(staff, 'list', {})).toMatchObject({ ok: true, result: { needsReview: [{ opId: paymentId, amountKurus: 7_700 }] } });
+
+    const before = journalCount();
+    const bad: [Record<string, unknown>, string][] = [
+      [{ opId: paymentId, outcome: 'maybe', reason: 'kontrol' }, 'outcome'],
+      [{ opId: paymentId, outcome: 'approved', reason: 'x' }, 'reason'],
+      [{ opId: paymentId, outcome: 'approved', reason: 'kontrol', terminal: { receiptNo: 10_000 } }, 'terminal.receiptNo'],
+      [{ opId: paymentId, outcome: 'approved', reason: 'kontrol', terminal: { pan: '4111111111111111' } }, 'terminal'],
+    ];
+    for (const [args, field] of bad) {
+      const a = await pay(sef, 'review', args);
+      expect(a, JSON.stringify(args)).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
+      expect((a.error as { message: string }).message).toContain(field);
+    }
+    expect(await pay(staff, 'review', { opId: paymentId, outcome: 'approved', reason: 'kontrol' })).toMatchObject({ ok: false, error: { code: 'SUPERVISOR_REQUIRED' } });
+    expect(journalCount()).toBe(before);
+
+    const printed = printer().documents.length;
+    const a = await pay(sef, 'review', { opId: paymentId, outcome: 'approved', reason: 'terminal raporunda fiş 0042', terminal: { receiptNo: 42, approvalCode: 'A1B2C3' } });
+    expect(a).toMatchObject({ ok: true, result: { paymentId, status: 'approved', amountKurus: 7_700, card: { receiptNo: 42, approvalCode: 'A1B2C3' }, printQueued: true } });
+    const no = (a.result as { receipt: { no: string } }).receipt.no;
+    await until(() => printer().documents.length === printed + 1, 5000, 'makbuz printed');
+    expect(printer().documents.at(-1)!.text).toContain(no.replace('-', ' / '));
+    expect(await pay(staff, 'list', {})).toMatchObject({ ok: true, result: { needsReview: [] } });
   });
 
   it('after a restart a retried collect id is answered from the journal, without a charge', async () => {

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { PaymentError } from '../../firmware-ts/src/services/payments/errors.js';
 import { cleanupTempDirs } from '../helpers/tmp.js';
-import { cmdId, collectArgs, docText, moneyRecords, paymentsRig, until, type PaymentsRig } from '../helpers/payments-fixture.js';
+import { cmdId, errorCode, collectArgs, docText, moneyRecords, paymentsRig, until, type PaymentsRig } from '../helpers/payments-fixture.js';
 
 const rigs: PaymentsRig[] = [];
 afterEach(async () => {
@@ -20,16 +20,6 @@ async function rig(...a: Parameters<typeof paymentsRig>): Promise<PaymentsRig> {
 }
 
 const as = (actor: string) => ({ commandId: cmdId(), actor });
-
-async function errorCode(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof PaymentError) return e.code;
-    throw e;
-  }
-  throw new Error('expected a PaymentError');
-}
 
 describe('void', () => {
   it('needs a supervisor, reverses on the terminal once, prints a slip, and refuses a second void', async () => {

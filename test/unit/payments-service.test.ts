@@ -4,10 +4,9 @@
 // link or a restart); bad input changes nothing; the makbuz is printed (or queued when
 // the printer is out of paper) with a never-reused number.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { PaymentError } from '../../firmware-ts/src/services/payments/errors.js';
 import { RECORD, type SaleStarted } from '../../firmware-ts/src/services/payments/records.js';
 import { cleanupTempDirs } from '../helpers/tmp.js';
-import { cmdId, collectArgs, docText, moneyRecords, paymentsRig, until, type PaymentsRig } from '../helpers/payments-fixture.js';
+import { cmdId, errorCode, collectArgs, docText, moneyRecords, paymentsRig, until, type PaymentsRig } from '../helpers/payments-fixture.js';
 
 const rigs: PaymentsRig[] = [];
 afterEach(async () => {
@@ -22,16 +21,6 @@ async function rig(...a: Parameters<typeof paymentsRig>): Promise<PaymentsRig> {
 }
 
 const ayse = () => ({ commandId: cmdId(), actor: 'ayse' });
-
-async function errorCode(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof PaymentError) return e.code;
-    throw e;
-  }
-  throw new Error('expected a PaymentError');
-}
 
 describe('collect', () => {
   it('journals started before the terminal, then approved with a makbuz number, and prints the makbuz', async () => {

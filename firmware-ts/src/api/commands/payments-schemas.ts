@@ -50,6 +50,24 @@ export const PaymentsRefund = CommandPayload(
   { paymentId: PaymentRef, amountKurus: Kurus(1, 'Amount to refund to the card, kuruş; at most what is left of the payment'), reason: Reason },
   'Refund (part of) an approved payment to a card; supervisor only',
 );
+export const PaymentsReview = CommandPayload(
+  {
+    opId: Type.String({ minLength: 1, maxLength: 64, description: 'The operation to settle: the opId of a needsReview item of payments/list' }),
+    outcome: Type.Union([Type.Literal('approved'), Type.Literal('declined')], { description: "What the terminal's own printout or the bank shows: approved (money moved) or declined (none did)" }),
+    reason: Type.String({ minLength: 3, maxLength: 200, description: 'What was checked, e.g. "terminal gün sonu raporu, fiş 0042" (journaled)' }),
+    terminal: Type.Optional(
+      Type.Object(
+        {
+          receiptNo: Type.Optional(Type.Integer({ minimum: 0, maximum: 9999, description: "The terminal's receipt number (BMP 87) from its printout: a later void names it" })),
+          trace: Type.Optional(Type.Integer({ minimum: 1, maximum: 99_999_999, description: "The terminal's trace number (BMP 0B, or TLV 1F2B when longer)" })),
+          approvalCode: Type.Optional(Type.String({ pattern: '^[0-9A-Za-z]{1,8}$', description: 'The approval code (BMP 3B)' })),
+        },
+        { additionalProperties: false, description: 'Only with outcome approved: the transaction as the terminal printed it' },
+      ),
+    ),
+  },
+  "Settle a needs_review operation from the terminal's printout; supervisor only; the terminal is not used",
+);
 export const PaymentsReprint = CommandPayload({ paymentId: PaymentRef }, 'The payment whose makbuz to print again');
 export const PaymentsList = CommandPayload({ day: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Istanbul day YYYY-MM-DD; default today' })) }, 'The day to list');
 export const PaymentsEndOfDay = CommandPayload({}, 'Run the terminal end of day and reconcile');

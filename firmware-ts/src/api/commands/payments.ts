@@ -1,5 +1,5 @@
 // vim/cmd/payments/*: Mobil Tahsilat (issue 7). collect, void, refund and end-of-day wait
-// for the card terminal, so they are async commands (command.ts `run`): the service
+// for the card terminal (review prints a makbuz), so they are async commands (command.ts `run`): the service
 // journals `started` in one transaction, asks the terminal outside any transaction and
 // journals the outcome in a second one, and the reply to the command id carries that
 // final outcome. A retry of the same id while it runs gets the same answer (command path);
@@ -89,6 +89,16 @@ export function paymentsCommands(events: Publisher, payments: PaymentsService | 
       result: S.PaymentOpResult,
       examples: [ex(3, { paymentId: 'MT-000142', amountKurus: 5_000, reason: 'Gecikme zammı fazla hesaplandı' })],
       run: (ctx, args: Static<typeof S.PaymentsRefund>) => call(() => svc().refund(args, caller(ctx))),
+    }),
+    defineAsyncCommand({
+      service: 'payments',
+      action: 'review',
+      summary: "Settle a needs_review operation by hand from the terminal's printout: approved (an approved sale gets its makbuz) or declined; supervisor only",
+      roles: STAFF,
+      payload: S.PaymentsReview,
+      result: S.PaymentOpResult,
+      examples: [ex(8, { opId: '0190a0b1-0000-7000-8000-000000000001', outcome: 'approved', reason: 'terminal gün sonu raporu, fiş 0042', terminal: { receiptNo: 42, approvalCode: 'A1B2C3' } })],
+      run: (ctx, args: Static<typeof S.PaymentsReview>) => call(() => svc().review(args, caller(ctx))),
     }),
     defineAsyncCommand({
       service: 'payments',

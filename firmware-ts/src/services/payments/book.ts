@@ -16,15 +16,19 @@ export interface OpView {
   status: OpStatus;
   startedAt: number;
   settledAt: number | null;
-  settledBy: 'terminal' | 'recovery' | null;
+  settledBy: OutcomeRecord['settledBy'] | null;
   /** End-of-day batch the operation was booked in (0 = before the first end of day seen). */
   batch: number | null;
+  /** The batch open when it started: where the terminal booked it, whenever it was settled. */
+  startBatch: number;
   card: CardData | null;
   resultCode: number | null;
   message: string | null;
   /** Void and refund: why, and the supervisor who authorised it. */
   reason: string | null;
   by: string | null;
+  /** A `needs_review` settled by a supervisor: the review command, who, why, and its request fingerprint. */
+  review: { commandId: string | null; by: string; reason: string; requestHash: string } | null;
 }
 
 export interface PaymentView {
@@ -52,6 +56,7 @@ export class PaymentBook {
   private readonly payments = new Map<string, PaymentView>();
   private readonly ops = new Map<string, OpView>();
   private readonly byCommand = new Map<string, OpView>();
+  private readonly byReviewCommand = new Map<string, OpView>();
   /** Terminal trace numbers of every transaction the journal knows: settlement tells ours from the terminal's older ones. */
   readonly knownTraces = new Set<number>();
   private batchNo = 0;
@@ -69,11 +74,11 @@ export class PaymentBook {
     }
     if (!('status' in t)) return; // a reprint
     if (t.status === 'started') this.start(t.kind, r);
-    else this.settle(r.payload as OutcomeRecord);
+    else this.settle(r.payload as OutcomeRecord, r.commandId);
   }
 
   private start(kind: OpKind, r: RecordLike): void {
-    const base = { kind, commandId: r.commandId, actor: r.actor, status: 'started' as const, settledAt: null, settledBy: null, batch: null, card: null, resultCode: null, message: null };
+    const base = { kind, commandId: r.commandId, actor: r.actor, status: 'started' as const, settledAt: null, settledBy: null, batch: null, startBatch: this.batchNo, card: null, resultCode: null, message: null, review: null };
     if (kind === 'sale') {
       const s = r.payload as SaleStarted;
       const op: OpView = { ...base, opId: s.paymentId, paymentId: s.paymentId, requestHash: s.requestHash, amountKurus: s.amountKurus, startedAt: s.at, reason: null, by: null };
@@ -95,16 +100,24 @@ export class PaymentBook {
     if (op.commandId) this.byCommand.set(op.commandId, op);
   }
 
-  private settle(o: OutcomeRecord): void {
+  private settle(o: OutcomeRecord, commandId: string | null): void {
     const op = this.ops.get(o.opId);
     if (!op) return; // its start is older than the lookback window
+    // Only an open operation or one needing review takes an outcome: the service never
+    // writes another, and a replayed journal must not let a stray record undo a settled one.
+    if (op.status !== 'started' && !(op.status === 'needs_review' && o.settledBy === 'review')) return;
     op.status = o.outcome;
     op.settledAt = o.at;
     op.settledBy = o.settledBy;
     op.card = o.card;
     op.resultCode = o.resultCode;
     op.message = o.message;
-    if (o.outcome === 'approved') op.batch = this.batchNo;
+    // The terminal booked it when it ran: a review after an end of day belongs to the batch it started in.
+    if (o.outcome === 'approved') op.batch = o.settledBy === 'review' ? op.startBatch : this.batchNo;
+    if (o.settledBy === 'review' && o.review) {
+      op.review = { commandId, by: o.review.by, reason: o.review.reason, requestHash: o.review.requestHash };
+      if (commandId) this.byReviewCommand.set(commandId, op);
+    }
     if (o.card?.trace != null) this.knownTraces.add(o.card.trace);
     if (o.receipt) {
       const p = this.payments.get(o.paymentId);
@@ -132,6 +145,11 @@ export class PaymentBook {
 
   opByCommand(commandId: string): OpView | undefined {
     return this.byCommand.get(commandId);
+  }
+
+  /** The operation a review command settled, for answering its retry after a restart. */
+  opByReviewCommand(commandId: string): OpView | undefined {
+    return this.byReviewCommand.get(commandId);
   }
 
   /** Operations started and not settled: while one exists the terminal takes no new operation. */

@@ -20,6 +20,7 @@ import { adjustmentDocument, makbuzDocument, type ReceiptContext } from './recei
 import type { AdjustStarted, OpKind, Place, SaleStarted } from './records.js';
 import { opReply, reviewItem, summary, type OpReply, type PaymentSummary, type ReviewItem } from './replies.js';
 import { normalizeCollect, requestHash, type CollectArgs } from './request.js';
+import { checkReview, commitReview, type ReviewArgs } from './review.js';
 import { OpRunner } from './terminal-ops.js';
 
 export interface PaymentsServiceDeps {
@@ -59,13 +60,15 @@ export class PaymentsService implements Part {
   private readonly runner: OpRunner | null;
   private readonly settling = new Map<string, Promise<OpView | null>>();
   private readonly printed = new Set<string>();
+  /** Operations a review command is committing: a second review of one is refused, not raced. */
+  private readonly reviewing = new Set<string>();
   private active: string | null = null;
   private started = false;
   private stopping = false;
   private recovery: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private sink: ProgressSink | null = null;
-  private readonly counters = { approved: 0, declined: 0, needsReview: 0, recovered: 0, voids: 0, refunds: 0, receiptsQueued: 0, printFailures: 0 };
+  private readonly counters = { approved: 0, declined: 0, needsReview: 0, reviewed: 0, recovered: 0, voids: 0, refunds: 0, receiptsQueued: 0, printFailures: 0 };
 
   constructor(
     readonly options: PaymentsOptions,
@@ -157,6 +160,33 @@ export class PaymentsService implements Part {
     if (prior) return this.replay(prior, 'refund', hash, c);
     const payment = checkRefund(this.book, args.paymentId, args.amountKurus);
     return this.adjust('refund', payment.paymentId, args.amountKurus, args.reason, hash, c, (o) => this.deps.terminal!.refund(args.amountKurus, o));
+  }
+
+  /**
+   * A supervisor settles a `needs_review` operation from the terminal's printout (review.ts):
+   * journaled as its outcome, an approved sale printed with its makbuz. The terminal is not used.
+   */
+  async review(args: ReviewArgs, c: Caller): Promise<OpReply> {
+    this.usable();
+    this.supervisor(c.actor, 'a review');
+    const hash = requestHash({ kind: 'review', ...args });
+    const prior = this.book.opByReviewCommand(c.commandId);
+    if (prior) {
+      if (prior.review?.requestHash !== hash || prior.review.by !== c.actor) throw new PaymentError('CONFLICT', `id: ${c.commandId} was already used for a different review`, { field: 'id' });
+      return this.finish(prior, false);
+    }
+    const op = checkReview(this.book, args);
+    if (this.reviewing.has(op.opId)) throw new PaymentError('INVALID_STATE', `opId: ${op.opId} is being reviewed by another command`, { field: 'opId' });
+    this.reviewing.add(op.opId);
+    try {
+      const settled = await commitReview(this.deps.store, this.book, op, args, { by: c.actor, at: this.now(), requestHash: hash, commandId: c.commandId, series: this.options.receiptSeries });
+      this.counters.reviewed++;
+      this.deps.log.info({ op: op.kind, opId: op.opId, outcome: args.outcome, by: c.actor }, 'needs_review operation settled on review');
+      this.refresh();
+      return await this.finish(settled);
+    } finally {
+      this.reviewing.delete(op.opId);
+    }
   }
 
   /** The terminal's end of day, reconciled against the journal, journaled and printed. */

@@ -79,14 +79,19 @@ export interface OutcomeRecord {
   paymentId: string;
   kind: OpKind;
   outcome: OpOutcome;
-  /** `terminal`: its own answer; `recovery`: settled afterwards by asking it (ZVT repeat receipt). */
-  settledBy: 'terminal' | 'recovery';
+  /**
+   * `terminal`: its own answer; `recovery`: settled afterwards by asking it (ZVT repeat receipt);
+   * `review`: a `needs_review` operation settled by a supervisor from the terminal's printout (review.ts).
+   */
+  settledBy: 'terminal' | 'recovery' | 'review';
   at: number;
   card: CardData | null;
   /** The makbuz number, for an approved sale only; allocated in the same transaction. */
   receipt: { series: string; number: number } | null;
   resultCode: number | null;
   message: string;
+  /** Only with settledBy `review`: the supervisor, what they checked, and what the terminal had left open. */
+  review?: { by: string; reason: string; requestHash: string; previousMessage: string | null };
 }
 
 export interface EndOfDayRecord {
