@@ -1,7 +1,8 @@
 // The broker's TLS listener with a throwaway test CA (test/helpers/certs.ts): it
 // works for clients that trust the CA, plaintext MQTT on the TLS port gets nothing,
 // and with broker.tls.requireClientCert a client without a certificate from the
-// configured CA is refused in the handshake. mosquitto_sub plays the foreign client.
+// configured CA is refused in the handshake; with certIsUsername a certificate logs in
+// only the user its CN names. mosquitto_sub plays the foreign client.
 import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -22,7 +23,8 @@ let pki: TestPki;
 let dir: string;
 let open: Gateway; // TLS, no client certificates asked for
 let strict: Gateway; // TLS with requireClientCert
-const client: Record<'good' | 'foreign', { cert: string; key: string }> = { good: { cert: '', key: '' }, foreign: { cert: '', key: '' } };
+let bound: Gateway; // TLS with requireClientCert and certIsUsername
+const client: Record<'good' | 'foreign' | 'ayse', { cert: string; key: string }> = { good: { cert: '', key: '' }, foreign: { cert: '', key: '' }, ayse: { cert: '', key: '' } };
 
 /** A client certificate for `cn`, signed by the CA whose files are `<ca>.pem` and `<ca>.key` in `dir`. */
 function clientCert(ca: string, cn: string): { cert: string; key: string } {
@@ -45,12 +47,15 @@ beforeAll(async () => {
   pki = makePki(dir);
   client.good = clientCert('ca', 'tablet-1');
   client.foreign = clientCert('other-ca', 'intruder');
+  client.ayse = clientCert('ca', USERS.staff.username);
   ({ gw: open } = await startGateway(tls()));
   ({ gw: strict } = await startGateway(tls({ requireClientCert: true })));
+  ({ gw: bound } = await startGateway(tls({ requireClientCert: true, certIsUsername: true })));
 });
 afterAll(async () => {
   await open.stop();
   await strict.stop();
+  await bound.stop();
   cleanupTempDirs();
 });
 
@@ -127,6 +132,28 @@ describe('TLS with client certificates (broker.tls.requireClientCert)', () => {
     expect(JSON.parse((await sub(client.good, 'bakim@c1')).stdout)).toMatchObject({ state: expect.any(String) });
     const bad = await sub(client.foreign, 'bakim@c2').catch((e: { code: number }) => e);
     expect((bad as { code: number }).code).not.toBe(0);
+  });
+
+  it('with certIsUsername, a certificate logs in only the user its CN names, and a mismatch counts as a failed login', async () => {
+    const opts = (c: { cert: string; key: string }) => ({ ca: file(pki.ca), cert: file(c.cert), key: file(c.key), rejectUnauthorized: true });
+    const c = await connect(url(bound), USERS.staff, 'ayse@own-cert', opts(client.ayse));
+    await c.endAsync();
+    const before = bound.broker.health().counters!;
+    // Right password, a certificate the CA signed, but for another name: refused after the handshake, before scrypt.
+    await expect(connect(url(bound), USERS.maintenance, 'bakim@ayse-cert', opts(client.ayse))).rejects.toThrow(/Bad username or password/);
+    await expect(connect(url(bound), USERS.staff, 'ayse@tablet-cert', opts(client.good))).rejects.toThrow(/Bad username or password/);
+    expect(bound.broker.health().counters!.authFailures).toBe(before.authFailures! + 2);
+    expect(bound.broker.health().counters!.connects).toBe(before.connects);
+    // The plain strict listener does not tie them: the same tablet certificate serves ayse there.
+    const d = await connect(url(strict), USERS.staff, 'ayse@any-cert', opts(client.good));
+    await d.endAsync();
+  });
+
+  it('certIsUsername without requireClientCert is a config error naming the field', () => {
+    const doc = { broker: { tls: { certFile: 'a.pem', keyFile: 'a.key', caFile: 'ca.pem', certIsUsername: true } } };
+    const r = parseConfig(JSON.stringify(doc), null);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toEqual([{ path: 'broker.tls.certIsUsername', message: expect.stringMatching(/needs requireClientCert/) }]);
   });
 
   it('is a config error without the CA that signs the client certificates', () => {

@@ -16,7 +16,7 @@ import { FrameGuard } from './frame-guard.js';
 import { sniffCommandId, TokenBucket } from './limits.js';
 import { LoginThrottle } from './login-throttle.js';
 import { tuneMqttPacketCaches } from './mqtt-packet-caches.js';
-import { tlsServerOptions } from './tls-options.js';
+import { certUsernameMismatch, tlsServerOptions } from './tls-options.js';
 
 export interface ClientInfo {
   clientId: string;
@@ -295,6 +295,9 @@ export class Broker implements Part {
       return answer(4, `too many failed logins (${admitted.by})`);
     }
     if (!clientIdAllowed(username, client.id)) return refuse(2, `client id must be "${username}" or "${username}@<device>"`, null);
+    // Before scrypt: a certificate for another user is refused like a wrong password, and counts as one.
+    const certProblem = this.cfg.tls?.certIsUsername ? certUsernameMismatch(client.conn, username) : null;
+    if (certProblem) return refuse(4, certProblem, username);
     this.auth.check(username, password.toString('utf8')).then(
       (role) => {
         if (!role) return refuse(4, this.auth.isExpired(username) ? 'account expired' : 'bad username or password', username);

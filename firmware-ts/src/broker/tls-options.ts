@@ -1,7 +1,8 @@
-// The broker's TLS listener options, and the config rule they need: a listener that
-// requires client certificates must name the CA that signs them.
+// The broker's TLS listener options, the config rules they need (a listener that
+// requires client certificates must name the CA that signs them), and the check that
+// ties a client certificate to the username it logs in with.
 import { readFileSync } from 'node:fs';
-import type { TlsOptions } from 'node:tls';
+import { TLSSocket, type TlsOptions } from 'node:tls';
 import type { Config } from '../config/schema.js';
 
 type TlsConfig = NonNullable<Config['broker']['tls']>;
@@ -25,5 +26,22 @@ export function brokerConfigErrors(b: Config['broker']): { path: string; message
   if (b.tls?.requireClientCert && !b.tls.caFile) {
     return [{ path: 'broker.tls.caFile', message: 'is required when requireClientCert is true (the CA that signs the tablets\' certificates)' }];
   }
+  if (b.tls?.certIsUsername && !b.tls.requireClientCert) {
+    return [{ path: 'broker.tls.certIsUsername', message: 'needs requireClientCert: true (without a certificate there is no name to compare)' }];
+  }
   return [];
+}
+
+/**
+ * With `certIsUsername`, why a TLS client may not log in as `username` (null: it may).
+ * The handshake has already checked the chain (rejectUnauthorized); this ties the
+ * certificate's subject CN (RFC 5280 §4.1.2.6) to the account. Connections on the
+ * plain TCP or WebSocket listeners carry no certificate and are not affected.
+ */
+export function certUsernameMismatch(conn: unknown, username: string): string | null {
+  if (!(conn instanceof TLSSocket)) return null;
+  const cn = conn.getPeerCertificate().subject?.CN;
+  // Node gives a repeated attribute as an array: a certificate naming two users names none.
+  if (typeof cn !== 'string') return 'the client certificate has no single subject CN';
+  return cn === username ? null : `the client certificate is for "${cn}", not "${username}"`;
 }

@@ -92,6 +92,9 @@ const Tls = Strict({
   keyFile: Type.String({ minLength: 1 }),
   caFile: Type.Optional(Type.String({ minLength: 1 })),
   requireClientCert: Type.Optional(Type.Boolean({ description: 'true: refuse TLS clients without a certificate signed by caFile (the password is still checked); absent or false: none asked for' })),
+  certIsUsername: Type.Optional(
+    Type.Boolean({ description: "true (needs requireClientCert): a TLS client's certificate subject CN must be its MQTT username, so one tablet's certificate cannot log in as another user; a mismatch is refused like a wrong password" }),
+  ),
 });
 
 export const ConfigSchema = Strict(
