@@ -1,10 +1,14 @@
 // The modem simulator's command interpreter: one AT command line in, the exact
-// response lines a Quectel EC25 (firmware EC25EFAR06A06M4G) gives out. Pure apart
+// response lines a Quectel EC25 (firmware EC25EFAR06A06M4G) gives out, or with
+// `family: 'simcom'` a SIMCom SIM7600 ("SIM7500_SIM7600 Series AT Command Manual"
+// V3.00: +CICCID, +CPSI?, no Quectel +Q commands). Pure apart
 // from the state object it reads and changes; the framing (echo, CR LF, the "> "
 // prompt, URCs) is index.ts's job. Deliberately independent of the driver's code,
 // so a bug on one side cannot cancel a bug on the other.
 
 export interface SimModemState {
+  /** Whose vendor commands and boot URCs the module speaks. */
+  family: 'quectel' | 'simcom';
   sim: 'ready' | 'absent' | 'pin';
   /** 27.007 §7.2 <stat> reported while the radio is on and the SIM ready. */
   regStat: number;
@@ -27,11 +31,17 @@ export interface SimModemState {
 
 /** A registered EC25 on Turkcell LTE (MCC 286, MNC 01); the IMEI passes the Luhn check. */
 export const DEFAULT_STATE: SimModemState = {
-  sim: 'ready', regStat: 1, act: 7, lac: '2F1A', ci: '01A2B3C4', csq: 20, ber: 99,
+  family: 'quectel', sim: 'ready', regStat: 1, act: 7, lac: '2F1A', ci: '01A2B3C4', csq: 20, ber: 99,
   lte: { rssi: -65, rsrp: -92, rsrq: -10, sinr: 13 },
   operator: 'TR TURKCELL', operatorNumeric: '28601',
   imei: '867698041234561', iccid: '89900112345678901234',
   manufacturer: 'Quectel', model: 'EC25', revision: 'EC25EFAR06A06M4G',
+};
+
+/** The same network seen by a SIMCom SIM7600E-H (what ATI and +CGMI/+CGMM/+CGMR say); the IMEI passes the Luhn check. */
+export const SIM7600_STATE: SimModemState = {
+  ...DEFAULT_STATE,
+  family: 'simcom', imei: '862499041234569', manufacturer: 'SIMCOM INCORPORATED', model: 'SIMCOM_SIM7600E-H', revision: 'SIM7600M22_V2.0',
 };
 
 /** Settings a reboot returns to the EC25's factory defaults. */
@@ -136,6 +146,12 @@ export function execute(line: string, st: SimModemState, s: SimSettings): Outcom
     if (simErr === 10) return fail(cmeError(s, 10));
     return ok([`+CPIN: ${st.sim === 'pin' ? 'SIM PIN' : 'READY'}`]);
   }
+  if (st.family === 'simcom') {
+    const v = simcomCommand(upper, st, s, simErr, stat);
+    if (v) return v;
+    // A SIM7600 knows none of Quectel's +Q commands.
+    if (upper.startsWith('+Q')) return fail();
+  }
   if (upper === '+QCCID') return simErr === 10 ? fail(cmeError(s, 10)) : ok([`+QCCID: ${st.iccid}`]);
   if (upper === '+CRSM=176,12258,0,0,10') {
     if (simErr === 10) return fail(cmeError(s, 10));
@@ -210,4 +226,19 @@ export function execute(line: string, st: SimModemState, s: SimSettings): Outcom
     return { kind: 'prompt', number };
   }
   return fail();
+}
+
+/** SIM7600 manual V3.00 §4.2.x: +CICCID (the ICCID) and +CPSI? (the serving cell, LTE values in tenths). */
+function simcomCommand(upper: string, st: SimModemState, s: SimSettings, simErr: number, stat: number): Outcome | null {
+  if (upper === '+CICCID') return simErr === 10 ? fail(cmeError(s, 10)) : ok([`+ICCID: ${st.iccid}`]);
+  if (upper === '+CPSI?') {
+    if (!registered(stat)) return ok(['+CPSI: NO SERVICE,Online']);
+    if (st.act !== 7) return ok([`+CPSI: GSM,Online,${st.operatorNumeric.slice(0, 3)}-${st.operatorNumeric.slice(3)},0x${st.lac},${parseInt(st.ci, 16)},EGSM 900,${st.csq},0,0`]);
+    const l = st.lte;
+    // <RSRQ>,<RSRP>,<RSSI> in tenths of dB/dBm; <RSSNR> such that SINR = 2 * RSSNR - 20 (manual's example and note).
+    const tenth = (v: number) => String(Math.round(v * 10));
+    const rssnr = Math.round((l.sinr + 20) / 2);
+    return ok([`+CPSI: LTE,Online,${st.operatorNumeric.slice(0, 3)}-${st.operatorNumeric.slice(3)},0x${st.lac},${parseInt(st.ci, 16)},123,EUTRAN-BAND3,1300,5,5,${tenth(l.rsrq)},${tenth(l.rsrp)},${tenth(l.rssi)},${rssnr}`]);
+  }
+  return null;
 }

@@ -9,7 +9,7 @@ import type { SimPort, Simulator } from '../../firmware-ts/src/transport/sim-lin
 import { decodeCharset, DEFAULT_STATE, defaultSettings, effectiveStat, execute, regLine, type SimModemState, type SimSettings } from './commands.js';
 import { LineInput } from './line-input.js';
 
-export { DEFAULT_STATE, type SimModemState, type SimSettings } from './commands.js';
+export { DEFAULT_STATE, SIM7600_STATE, type SimModemState, type SimSettings } from './commands.js';
 
 /** Which event ends a fault: a CFUN 0/1 cycle, a reset (CFUN=1,1), a power cycle, or only the test. */
 export type Until = 'cfun-cycle' | 'reboot' | 'power-cycle' | 'never';
@@ -194,13 +194,22 @@ export class ModemSim extends EventEmitter<ModemSimEvents> implements Simulator 
     this.write(`\r\n${line}\r\n`);
   }
 
-  /** EC25 power-up URCs (Quectel EC25 hardware design §3.8: RDY once the UART is ready). */
+  /**
+   * Power-up URCs: EC25 hardware design §3.8 (RDY once the UART is ready, then the SIM
+   * and SMS storage); a SIM7600 sends RDY, +CPIN, then bare "SMS DONE" and "PB DONE".
+   */
   private boot(): void {
     this.urc('RDY');
-    this.urc('+CFUN: 1');
+    const simcom = this.state.family === 'simcom';
+    if (!simcom) this.urc('+CFUN: 1');
     this.urc(this.state.sim === 'ready' ? '+CPIN: READY' : '+CPIN: NOT READY');
-    this.urc('+QUSIM: 1');
-    this.urc('+QIND: SMS DONE');
+    if (simcom) {
+      this.urc('SMS DONE');
+      this.urc('PB DONE');
+    } else {
+      this.urc('+QUSIM: 1');
+      this.urc('+QIND: SMS DONE');
+    }
     this.radioOn();
   }
 

@@ -2,11 +2,12 @@
 // far end of a socat pty pair: initialisation, status, a Turkish SMS, an unplug
 // (the host stops: the path vanishes) that shows in health without a crash, a
 // replug after which the status is fresh again within 5 s, and the re-enumeration
-// after AT+CFUN=1,1 that the recovery ladder causes.
+// after AT+CFUN=1,1 that the recovery ladder causes; and the same on a simulated
+// SIMCom SIM7600, whose vendor commands differ.
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ModemDriver, type ModemConfig } from '../../firmware-ts/src/drivers/modem/modem-driver.js';
-import { ModemSim } from '../../devices/modem-sim/modem-sim.js';
+import { ModemSim, SIM7600_STATE } from '../../devices/modem-sim/modem-sim.js';
 import { hostModemOnPty } from '../../devices/modem-sim/pty.js';
 import { silent } from '../helpers/store.js';
 import { cleanupTempDirs, tempDir } from '../helpers/tmp.js';
@@ -77,6 +78,37 @@ describe('modem on a pty (real serialport binding)', () => {
     const took = await until('fresh after replug', () => freshSince(driver, replug), 5000);
     expect(took).toBeLessThan(5000);
     expect(driver.health().counters!.portOpens).toBe(2);
+  }, 30_000);
+
+  it('a SIMCom SIM7600: detected from +CGMI, ICCID from +CICCID, LTE values from +CPSI?, an SMS, and the CFUN=1,1 reboot', async () => {
+    const path = join(dir, 'modem-simcom');
+    const sim = new ModemSim({ state: SIM7600_STATE, reenumerateMs: 500 });
+    sims.push(sim);
+    const host = await hostModemOnPty(path, sim);
+    live.push(host);
+    const driver = driverOn(path, { notRegisteredMinutes: 0.01 });
+    await driver.start();
+    await until('healthy with LTE values', () => freshSince(driver, 0) && driver.state().lte?.value != null, 10_000);
+    const l = sim.state.lte;
+    expect(driver.state()).toMatchObject({
+      vendor: 'simcom', imei: { value: '862499041234569' }, iccid: { value: '89900112345678901234' }, registration: 'home',
+      operator: { value: { name: 'TR TURKCELL' } },
+      // +CPSI? gives tenths, and SINR as 2 * RSSNR - 20 (parseCpsiLte).
+      lte: { value: { rsrpDbm: l.rsrp, rsrqDb: l.rsrq, sinrDb: 2 * Math.round((l.sinr + 20) / 2) - 20, source: 'cpsi' } },
+    });
+    // Quectel's commands are never needed: nothing the driver asked of this module was refused.
+    expect(driver.health().counters!.unreadable).toBe(0);
+
+    const text = 'Randevunuz yarın 10:00, İnegöl VİM aracı Cerrah Mah.';
+    await expect(driver.sendSms('05321234567', text)).resolves.toMatchObject({ encoding: 'ucs2' });
+    expect(sim.received.map((m) => m.text)).toEqual([text]);
+
+    sim.setRegistration(2, { until: 'reboot' });
+    await until('reboot step', () => driver.health().counters!.recoveryReboot === 1, 10_000);
+    const rebootAt = Date.now();
+    await until('fresh after re-enumeration', () => freshSince(driver, rebootAt) && host.generation === 2, 10_000);
+    expect(driver.state().vendor).toBe('simcom');
+    expect(driver.health().counters!.boots).toBeGreaterThanOrEqual(1); // RDY, +CPIN, SMS DONE, PB DONE
   }, 30_000);
 
   it('reopens the modem that re-enumerates after the ladder sends AT+CFUN=1,1', async () => {
