@@ -10,7 +10,7 @@
 import type { NmeaFields } from './nmea-fields.js';
 import type {
   GgaSentence, GllSentence, GsaSentence, GsvSatellite, GsvSentence, RmcSentence, Talker, VtgSentence, ZdaSentence,
-} from './nmea-sentences.js';
+} from './nmea-types.js';
 
 const orNull = (v: number): number | null => (v === v ? v : null); // v !== v only for NaN
 

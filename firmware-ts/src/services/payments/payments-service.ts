@@ -13,12 +13,14 @@ import { checkRefund, checkVoid } from './adjust.js';
 import { PaymentBook, type OpView } from './book.js';
 import { runEndOfDay, type EndOfDayReply } from './end-of-day.js';
 import { PaymentError } from './errors.js';
-import { istanbulDay, istanbulDayStart } from './money.js';
+import { istanbulDay } from './money.js';
 import type { PaymentsOptions } from './options.js';
 import type { PaymentProgress, ReceiptPrinterPort, ReceiptPrinterStatus, SupervisorPort, VisitPort } from './ports.js';
 import { adjustmentDocument, makbuzDocument, type ReceiptContext } from './receipt.js';
 import type { AdjustStarted, OpKind, Place, SaleStarted } from './records.js';
-import { opReply, reviewItem, summary, type OpReply, type PaymentSummary, type ReviewItem } from './replies.js';
+import { dayList, opReply, type ListResult, type OpReply } from './replies.js';
+
+export type { ListResult } from './replies.js';
 import { normalizeCollect, requestHash, type CollectArgs } from './request.js';
 import { checkReview, commitReview, type ReviewArgs } from './review.js';
 import { OpRunner } from './terminal-ops.js';
@@ -43,14 +45,6 @@ export interface Caller {
 }
 
 export type ProgressSink = (e: { commandId: string | null; paymentId: string; progress: PaymentProgress }) => void;
-
-export interface ListResult {
-  day: string;
-  payments: PaymentSummary[];
-  totals: { approved: { count: number; kurus: number }; voidedKurus: number; refundedKurus: number; netKurus: number };
-  /** Every operation still marked needs_review, of any day, for the end-of-day list. */
-  needsReview: ReviewItem[];
-}
 
 export class PaymentsService implements Part {
   readonly name = 'payments';
@@ -208,16 +202,7 @@ export class PaymentsService implements Part {
 
   /** A day's payments (Istanbul day, default today) with totals, and every open needs_review. */
   list(day?: string): ListResult {
-    const d = day ?? istanbulDay(this.now());
-    const from = istanbulDayStart(d);
-    if (Number.isNaN(from)) throw new PaymentError('INVALID_PAYLOAD', `day: "${d}" is not a YYYY-MM-DD date`, { field: 'day' });
-    const payments = this.book.between(from, from + 86_400_000).map((p) => summary(this.book, p));
-    const ok = payments.filter((p) => p.status === 'approved');
-    const t = { approved: { count: ok.length, kurus: ok.reduce((s, p) => s + p.amountKurus, 0) }, voidedKurus: 0, refundedKurus: 0, netKurus: 0 };
-    t.voidedKurus = ok.filter((p) => p.voided).reduce((s, p) => s + p.amountKurus, 0);
-    t.refundedKurus = ok.reduce((s, p) => s + p.refundedKurus, 0);
-    t.netKurus = t.approved.kurus - t.voidedKurus - t.refundedKurus;
-    return { day: d, payments, totals: t, needsReview: this.book.needsReview().map(reviewItem) };
+    return dayList(this.book, day ?? istanbulDay(this.now()));
   }
 
   /** The makbuz of an approved payment, printed again marked as a copy; resolves once the job is durable. */

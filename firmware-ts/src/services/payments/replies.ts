@@ -4,6 +4,8 @@
 import type { OpView, PaymentBook, PaymentView } from './book.js';
 import type { ReceiptPrinterStatus } from './ports.js';
 import type { CardData, OpKind, OpStatus } from './records.js';
+import { PaymentError } from './errors.js';
+import { istanbulDayStart } from './money.js';
 import { makbuzNo } from './receipt.js';
 
 export interface OpReply {
@@ -85,4 +87,25 @@ export interface ReviewItem {
 
 export function reviewItem(op: OpView): ReviewItem {
   return { paymentId: op.paymentId, opId: op.opId, kind: op.kind, amountKurus: op.amountKurus, startedAt: new Date(op.startedAt).toISOString(), message: op.message };
+}
+
+export interface ListResult {
+  day: string;
+  payments: PaymentSummary[];
+  totals: { approved: { count: number; kurus: number }; voidedKurus: number; refundedKurus: number; netKurus: number };
+  /** Every operation still marked needs_review, of any day, for the end-of-day list. */
+  needsReview: ReviewItem[];
+}
+
+/** One Istanbul day's payments (YYYY-MM-DD) with totals, and every open needs_review of any day. */
+export function dayList(book: PaymentBook, day: string): ListResult {
+  const from = istanbulDayStart(day);
+  if (Number.isNaN(from)) throw new PaymentError('INVALID_PAYLOAD', `day: "${day}" is not a YYYY-MM-DD date`, { field: 'day' });
+  const payments = book.between(from, from + 86_400_000).map((p) => summary(book, p));
+  const ok = payments.filter((p) => p.status === 'approved');
+  const t = { approved: { count: ok.length, kurus: ok.reduce((s, p) => s + p.amountKurus, 0) }, voidedKurus: 0, refundedKurus: 0, netKurus: 0 };
+  t.voidedKurus = ok.filter((p) => p.voided).reduce((s, p) => s + p.amountKurus, 0);
+  t.refundedKurus = ok.reduce((s, p) => s + p.refundedKurus, 0);
+  t.netKurus = t.approved.kurus - t.voidedKurus - t.refundedKurus;
+  return { day, payments, totals: t, needsReview: book.needsReview().map(reviewItem) };
 }
