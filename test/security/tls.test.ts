@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plainLoginRefusal } from '../../firmware-ts/src/broker/tls-options.js';
 import { parseConfig } from '../../firmware-ts/src/config/load.js';
 import type { Gateway } from '../../firmware-ts/src/gateway.js';
 import { makePki, type TestPki } from '../helpers/certs.js';
@@ -147,6 +148,23 @@ describe('TLS with client certificates (broker.tls.requireClientCert)', () => {
     // The plain strict listener does not tie them: the same tablet certificate serves ayse there.
     const d = await connect(url(strict), USERS.staff, 'ayse@any-cert', opts(client.good));
     await d.endAsync();
+  });
+
+  it('with certificates required, staff and maintenance may not log in over a plain listener from off the gateway', async () => {
+    const t = { host: '0.0.0.0', port: 8883, certFile: 'a', keyFile: 'b', caFile: 'c', requireClientCert: true };
+    const plainSocket = {}; // a TCP socket or a WebSocket stream: anything but a TLSSocket
+    expect(plainLoginRefusal(t, plainSocket, '10.42.0.7', 'staff')).toMatch(/^staff accounts must connect over TLS/);
+    expect(plainLoginRefusal(t, plainSocket, '::ffff:10.42.0.7', 'maintenance')).toMatch(/^maintenance accounts/);
+    // The kiosk and the boards may; the gateway's own loopback may; without requireClientCert anyone may.
+    expect(plainLoginRefusal(t, plainSocket, '10.42.0.7', 'kiosk')).toBeNull();
+    expect(plainLoginRefusal(t, plainSocket, '10.42.0.7', 'display')).toBeNull();
+    expect(plainLoginRefusal(t, plainSocket, '127.0.0.1', 'staff')).toBeNull();
+    expect(plainLoginRefusal(t, plainSocket, '::1', 'staff')).toBeNull();
+    expect(plainLoginRefusal({ ...t, requireClientCert: false }, plainSocket, '10.42.0.7', 'staff')).toBeNull();
+    // On the strict gateway the plain TCP listener (loopback here) still serves staff.
+    const c = await connect(`mqtt://127.0.0.1:${strict.broker.port('mqtt')}`, USERS.staff, 'ayse@plain-loopback');
+    await c.endAsync();
+    expect(strict.broker.health().counters!.plainRefused).toBe(0);
   });
 
   it('certIsUsername without requireClientCert is a config error naming the field', () => {

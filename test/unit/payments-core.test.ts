@@ -94,6 +94,11 @@ describe('settlement decision (the terminal last transaction)', () => {
     expect(decide(sale, null, tx({ trace: 9, originalTrace: 3 }), known).outcome).toBe('needs_review');
     expect(decide(sale, tx({ trace: 5 }), tx({ trace: 9 }), known).outcome).toBe('needs_review');
   });
+  it("never files another transaction's data as this operation's card: that is lastOnTerminal", () => {
+    // A review would otherwise copy its receipt number, and a later void reverse someone else's charge.
+    expect(decide(sale, null, tx({ trace: 9, amountKurus: 999 }), known)).toMatchObject({ card: null, lastOnTerminal: { trace: 9, amountKurus: 999 } });
+    expect(decide(sale, tx({ trace: 5 }), tx({ trace: 9 }), known)).toMatchObject({ card: { trace: 5 }, lastOnTerminal: { trace: 9 } });
+  });
   it('matches a void by the trace it reverses', () => {
     const v = { kind: 'void' as const, amountKurus: 1000, originalTrace: 3 };
     expect(decide(v, null, tx({ trace: 9, originalTrace: 3 }), known).outcome).toBe('approved');

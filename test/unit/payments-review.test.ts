@@ -5,7 +5,8 @@
 // nothing; a retried command id, before or after a restart, answers from the journal.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { PaymentError } from '../../firmware-ts/src/services/payments/errors.js';
-import { RECORD, type OutcomeRecord, type SaleStarted } from '../../firmware-ts/src/services/payments/records.js';
+import { PaymentBook } from '../../firmware-ts/src/services/payments/book.js';
+import { RECORD, type AdjustStarted, type CardData, type OutcomeRecord, type SaleStarted } from '../../firmware-ts/src/services/payments/records.js';
 import { cleanupTempDirs } from '../helpers/tmp.js';
 import { cmdId, errorCode, collectArgs, docText, moneyRecords, paymentsRig, until, type PaymentsRig } from '../helpers/payments-fixture.js';
 
@@ -29,6 +30,21 @@ async function reviewRig(): Promise<{ r: PaymentsRig; opId: string; charged: { r
   await until('terminal back', () => r.terminal.state().registered, 5000);
   const charge = r.sim.ledger.of('charge')[0]!;
   return { r, opId: reply.opId, charged: { receiptNo: charge.receiptNo, trace: charge.trace } };
+}
+
+/** A sale journaled as started and then needs_review (as settle.ts files it), with this outcome's card fields. */
+async function journalNeedsReview(r: PaymentsRig, o: Pick<OutcomeRecord, 'card'> & { lastOnTerminal?: CardData }): Promise<string> {
+  const paymentId = '0190a0b1-0000-7000-8000-0000000000c1';
+  const started: SaleStarted = {
+    paymentId, requestHash: 'x', amountKurus: 2_500, lines: [], collector: 'ayse', at: Date.now(),
+    payer: { ref: 'r', name: 'Ali Veli', id: null }, place: { vehicleId: 'VIM-T1', vehicleName: 'VİM aracı', visitId: null, stopId: null, name: null },
+  };
+  const outcome: OutcomeRecord = { opId: paymentId, paymentId, kind: 'sale', outcome: 'needs_review', settledBy: 'recovery', at: Date.now(), receipt: null, resultCode: null, message: 'not this one', ...o };
+  await r.store.transact((tx) => {
+    tx.journal.append({ type: RECORD.started('sale'), class: 'money', payload: started, commandId: cmdId(), actor: 'ayse' });
+    tx.journal.append({ type: RECORD.outcome('sale', 'needs_review'), class: 'money', payload: outcome });
+  });
+  return paymentId;
 }
 
 describe('payments review', () => {
@@ -145,5 +161,77 @@ describe('payments review', () => {
     expect(e).toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/^outcome: the terminal approved 500 kuruş/) });
     expect(r.store.journal.stats().count).toBe(before);
     expect((await r.svc.review({ opId: started.paymentId, outcome: 'declined', reason: 'terminalde iptal edildi' }, as('sef'))).status).toBe('declined');
+  });
+  it('a last transaction that is another one is shown to the supervisor but never copied into this operation', async () => {
+    const r = await paymentsRig();
+    rigs.push(r);
+    const other: CardData = { amountKurus: 9_999, approvalCode: 'ZZ', trace: 88, receiptNo: 77, maskedPan: '************1111', cardType: null, cardName: null, terminalId: null, originalTrace: null };
+    const id = await journalNeedsReview(r, { lastOnTerminal: other, card: null });
+    await r.restart();
+    expect(r.svc.list().needsReview).toMatchObject([{ opId: id, card: null, lastOnTerminal: { receiptNo: 77, amountKurus: 9_999 } }]);
+    // Its other amount does not block the approval, and none of its data lands on this sale.
+    const a = await r.svc.review({ opId: id, outcome: 'approved', reason: 'terminal raporu' }, as('sef'));
+    expect(a).toMatchObject({ status: 'approved', card: null });
+    expect(await errorCode(r.svc.void({ paymentId: id, reason: 'iptal' }, as('sef')))).toBe('INVALID_STATE'); // no receipt number: refund instead
+  });
+
+  it("refuses a terminal receipt number another operation of the batch carries, and a blank reason", async () => {
+    const { r, opId } = await reviewRig();
+    const ok = await r.svc.collect(collectArgs(200), as('ayse'));
+    const before = r.store.journal.stats().count;
+    const e = await r.svc.review({ opId, outcome: 'approved', reason: 'kontrol', terminal: { receiptNo: ok.card!.receiptNo! } }, as('sef')).catch((x: unknown) => x as PaymentError);
+    expect(e).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/^terminal\.receiptNo: /) });
+    expect(await r.svc.review({ opId, outcome: 'declined', reason: '   \t ' }, as('sef')).catch((x: unknown) => (x as PaymentError).message)).toMatch(/^reason: /);
+    expect(r.store.journal.stats().count).toBe(before);
+  });
+
+  it('a void awaiting review blocks another void or refund of the payment until it is settled', async () => {
+    const r = await paymentsRig();
+    rigs.push(r);
+    const paid = await r.svc.collect(collectArgs(5_000), as('ayse'));
+    const v: AdjustStarted = { opId: '0190a0b1-0000-7000-8000-0000000000b1', paymentId: paid.paymentId, requestHash: 'x', amountKurus: 5_000, reason: 'iptal', by: 'sef', at: Date.now() };
+    const o: OutcomeRecord = { opId: v.opId, paymentId: paid.paymentId, kind: 'void', outcome: 'needs_review', settledBy: 'recovery', at: Date.now(), card: null, receipt: null, resultCode: null, message: 'could not be asked' };
+    await r.store.transact((tx) => {
+      tx.journal.append({ type: RECORD.started('void'), class: 'money', payload: v, commandId: cmdId(), actor: 'sef' });
+      tx.journal.append({ type: RECORD.outcome('void', 'needs_review'), class: 'money', payload: o });
+    });
+    await r.restart();
+    const before = r.store.journal.stats().count;
+    expect(await errorCode(r.svc.void({ paymentId: paid.paymentId, reason: 'tekrar' }, as('sef')))).toBe('INVALID_STATE');
+    expect(await errorCode(r.svc.refund({ paymentId: paid.paymentId, amountKurus: 100, reason: 'iade' }, as('sef')))).toBe('INVALID_STATE');
+    expect(r.store.journal.stats().count).toBe(before);
+    expect(r.sim.ledger.of('reversal')).toHaveLength(0);
+    await r.svc.review({ opId: v.opId, outcome: 'declined', reason: 'terminalde iptal yok' }, as('sef'));
+    expect((await r.svc.void({ paymentId: paid.paymentId, reason: 'tekrar' }, as('sef'))).status).toBe('approved');
+  });
+
+  it('an id used by a review is a CONFLICT for a payment command, and the other way round', async () => {
+    const { r, opId } = await reviewRig();
+    const c = as('sef');
+    await r.svc.review({ opId, outcome: 'declined', reason: 'kontrol' }, c);
+    expect(await errorCode(r.svc.collect(collectArgs(100), { commandId: c.commandId, actor: 'ayse' }))).toBe('CONFLICT');
+    const paid = await r.svc.collect(collectArgs(100), as('ayse'));
+    const ids = moneyRecords(r.store).filter((x) => x.type === 'payment.started').map((x) => x.commandId!);
+    expect(await errorCode(r.svc.review({ opId: paid.opId, outcome: 'declined', reason: 'kontrol' }, { commandId: ids.at(-1)!, actor: 'sef' }))).toBe('CONFLICT');
+    expect(r.sim.ledger.of('charge')).toHaveLength(2);
+  });
+});
+
+describe('payment book', () => {
+  it('ignores an outcome for an operation already settled; only a review settles a needs_review', () => {
+    const b = new PaymentBook();
+    const started: SaleStarted = {
+      paymentId: 'p1', requestHash: 'x', amountKurus: 100, lines: [], collector: 'ayse', at: 1,
+      payer: { ref: 'r', name: 'n', id: null }, place: { vehicleId: 'V', vehicleName: 'V', visitId: null, stopId: null, name: null },
+    };
+    const out = (outcome: OutcomeRecord['outcome'], settledBy: OutcomeRecord['settledBy']): OutcomeRecord => ({ opId: 'p1', paymentId: 'p1', kind: 'sale', outcome, settledBy, at: 2, card: null, receipt: null, resultCode: null, message: outcome });
+    const apply = (o: OutcomeRecord) => b.apply({ type: RECORD.outcome('sale', o.outcome), payload: o, commandId: null, actor: null });
+    b.apply({ type: RECORD.started('sale'), payload: started, commandId: 'c1', actor: 'ayse' });
+    apply(out('needs_review', 'recovery'));
+    apply(out('approved', 'recovery')); // not a review: ignored
+    expect(b.op('p1')!.status).toBe('needs_review');
+    apply(out('declined', 'review'));
+    apply(out('approved', 'review')); // a second review: ignored
+    expect(b.op('p1')!).toMatchObject({ status: 'declined', settledBy: 'review' });
   });
 });

@@ -16,7 +16,7 @@ import { FrameGuard } from './frame-guard.js';
 import { sniffCommandId, TokenBucket } from './limits.js';
 import { LoginThrottle } from './login-throttle.js';
 import { tuneMqttPacketCaches } from './mqtt-packet-caches.js';
-import { certUsernameMismatch, tlsServerOptions } from './tls-options.js';
+import { certUsernameMismatch, plainLoginRefusal, tlsServerOptions } from './tls-options.js';
 
 export interface ClientInfo {
   clientId: string;
@@ -88,7 +88,7 @@ export class Broker implements Part {
   private readonly auth = new Authenticator();
   private readonly throttle = new LoginThrottle();
   private readonly tracker = new HealthTracker();
-  private readonly counters = { connects: 0, authFailures: 0, loginsThrottled: 0, aclDenied: 0, rateLimited: 0, floodCutoffs: 0, oversize: 0, commands: 0, revoked: 0 };
+  private readonly counters = { connects: 0, authFailures: 0, loginsThrottled: 0, aclDenied: 0, rateLimited: 0, floodCutoffs: 0, oversize: 0, commands: 0, revoked: 0, plainRefused: 0 };
   readonly endpoints: string[] = [];
   private credentialsProblem: string | null = null;
 
@@ -302,6 +302,13 @@ export class Broker implements Part {
       (role) => {
         if (!role) return refuse(4, this.auth.isExpired(username) ? 'account expired' : 'bad username or password', username);
         this.throttle.succeeded(address, username);
+        const plain = plainLoginRefusal(this.cfg.tls, client.conn, address, role);
+        if (plain) {
+          // Right password, wrong door: not a guess, so not counted for the login throttle.
+          this.counters.plainRefused++;
+          this.log.warn({ clientId: client.id, username, address }, plain);
+          return answer(5, plain);
+        }
         const limit = this.cfg.limits[role];
         this.sessions.set(client, {
           clientId: client.id,

@@ -3,7 +3,7 @@
 // ties a client certificate to the username it logs in with.
 import { readFileSync } from 'node:fs';
 import { TLSSocket, type TlsOptions } from 'node:tls';
-import type { Config } from '../config/schema.js';
+import type { Config, Role } from '../config/schema.js';
 
 type TlsConfig = NonNullable<Config['broker']['tls']>;
 
@@ -44,4 +44,20 @@ export function certUsernameMismatch(conn: unknown, username: string): string | 
   // Node gives a repeated attribute as an array: a certificate naming two users names none.
   if (typeof cn !== 'string') return 'the client certificate has no single subject CN';
   return cn === username ? null : `the client certificate is for "${cn}", not "${username}"`;
+}
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/**
+ * With client certificates required, why a login over a plain listener (TCP or
+ * WebSocket) must be refused (null: allowed). Staff and maintenance accounts carry
+ * money and personal data, so off the gateway itself they come in over TLS with a
+ * certificate; otherwise the plain port, which shares their passwords, would be a way
+ * around it. The kiosk and the display boards, which hold no such data and often
+ * cannot present a certificate, may still use the plain listeners on the van's network.
+ */
+export function plainLoginRefusal(tls: Config['broker']['tls'], conn: unknown, address: string, role: Role): string | null {
+  if (!tls?.requireClientCert || conn instanceof TLSSocket || LOOPBACK.test(address)) return null;
+  if (role !== 'staff' && role !== 'maintenance') return null;
+  return `${role} accounts must connect over TLS with a client certificate (broker.tls.requireClientCert); this connection is plain`;
 }

@@ -115,7 +115,18 @@ export const PaymentOpResult = Type.Object({
   printer: PrinterReport,
 });
 
-const Review = Type.Object({ paymentId: Type.String(), opId: Type.String(), kind: Type.String(), amountKurus: Type.Integer(), startedAt: Type.String(), message: Nullable(Type.String()) });
+const Review = Type.Object({
+  paymentId: Type.String(),
+  opId: Type.String({ description: 'What payments/review names' }),
+  kind: Type.String(),
+  amountKurus: Type.Integer(),
+  startedAt: Type.String(),
+  message: Nullable(Type.String()),
+  // card: what the terminal reported of this operation before it was interrupted;
+  // lastOnTerminal: its last transaction when that is another one, to compare with its printout.
+  card: Card,
+  lastOnTerminal: Card,
+});
 const Count = Type.Object({ count: Type.Integer(), kurus: Type.Integer() });
 
 export const PaymentsListResult = Type.Object({

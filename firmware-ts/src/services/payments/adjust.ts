@@ -14,6 +14,9 @@ function approved(book: PaymentBook, ref: string): PaymentView {
     throw new PaymentError('PAYMENT_NOT_APPROVED', `paymentId: payment ${p.paymentId} is ${p.sale.status}, not approved: there is nothing to take back`, { status: p.sale.status });
   }
   if (book.isVoided(p)) throw new PaymentError('ALREADY_VOIDED', `paymentId: payment ${p.paymentId} is already voided`, { paymentId: p.paymentId });
+  // Until a supervisor settles it, nobody knows whether that one moved money: another could reverse it twice.
+  const open = book.openAdjustmentReview(p);
+  if (open) throw new PaymentError('INVALID_STATE', `paymentId: a ${open.kind} of payment ${p.paymentId} (${open.opId}) needs review first (payments/review)`, { field: 'paymentId', opId: open.opId });
   return p;
 }
 

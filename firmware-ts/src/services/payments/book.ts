@@ -21,7 +21,10 @@ export interface OpView {
   batch: number | null;
   /** The batch open when it started: where the terminal booked it, whenever it was settled. */
   startBatch: number;
+  /** This operation's own transaction as the terminal reported it (never another one's). */
   card: CardData | null;
+  /** needs_review: the terminal's last transaction, which is some other one (for the review). */
+  lastOnTerminal: CardData | null;
   resultCode: number | null;
   message: string | null;
   /** Void and refund: why, and the supervisor who authorised it. */
@@ -78,7 +81,7 @@ export class PaymentBook {
   }
 
   private start(kind: OpKind, r: RecordLike): void {
-    const base = { kind, commandId: r.commandId, actor: r.actor, status: 'started' as const, settledAt: null, settledBy: null, batch: null, startBatch: this.batchNo, card: null, resultCode: null, message: null, review: null };
+    const base = { kind, commandId: r.commandId, actor: r.actor, status: 'started' as const, settledAt: null, settledBy: null, batch: null, startBatch: this.batchNo, card: null, lastOnTerminal: null, resultCode: null, message: null, review: null };
     if (kind === 'sale') {
       const s = r.payload as SaleStarted;
       const op: OpView = { ...base, opId: s.paymentId, paymentId: s.paymentId, requestHash: s.requestHash, amountKurus: s.amountKurus, startedAt: s.at, reason: null, by: null };
@@ -110,6 +113,7 @@ export class PaymentBook {
     op.settledAt = o.at;
     op.settledBy = o.settledBy;
     op.card = o.card;
+    op.lastOnTerminal = o.lastOnTerminal ?? null;
     op.resultCode = o.resultCode;
     op.message = o.message;
     // The terminal booked it when it ran: a review after an end of day belongs to the batch it started in.
@@ -159,6 +163,17 @@ export class PaymentBook {
 
   needsReview(): OpView[] {
     return [...this.ops.values()].filter((o) => o.status === 'needs_review');
+  }
+
+  /** A void or refund of this payment whose outcome a supervisor still has to review. */
+  openAdjustmentReview(p: PaymentView): OpView | undefined {
+    return [...p.voids, ...p.refunds].find((o) => o.status === 'needs_review');
+  }
+
+  /** The operation of the terminal batch `batch` that carries terminal receipt number `receiptNo`. */
+  byTerminalReceipt(batch: number, receiptNo: number): OpView | undefined {
+    for (const o of this.ops.values()) if (o.status === 'approved' && o.batch === batch && o.card?.receiptNo === receiptNo) return o;
+    return undefined;
   }
 
   isVoided(p: PaymentView): boolean {

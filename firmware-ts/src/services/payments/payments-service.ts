@@ -116,7 +116,7 @@ export class PaymentsService implements Part {
     this.usable();
     const req = normalizeCollect(args, this.options);
     const hash = requestHash({ kind: 'sale', ...req });
-    const prior = this.book.opByCommand(c.commandId);
+    const prior = this.priorOp(c);
     if (prior) return this.replay(prior, 'sale', hash, c);
     const runner = this.terminal();
     this.acquire('sale');
@@ -140,7 +140,7 @@ export class PaymentsService implements Part {
     this.usable();
     this.supervisor(c.actor, 'void');
     const hash = requestHash({ kind: 'void', ...args });
-    const prior = this.book.opByCommand(c.commandId);
+    const prior = this.priorOp(c);
     if (prior) return this.replay(prior, 'void', hash, c);
     const { payment, receiptNo } = checkVoid(this.book, args.paymentId, this.now());
     return this.adjust('void', payment.paymentId, payment.amountKurus, args.reason, hash, c, (o) => this.deps.terminal!.reverse(receiptNo, o));
@@ -150,7 +150,7 @@ export class PaymentsService implements Part {
     this.usable();
     this.supervisor(c.actor, 'refund');
     const hash = requestHash({ kind: 'refund', ...args });
-    const prior = this.book.opByCommand(c.commandId);
+    const prior = this.priorOp(c);
     if (prior) return this.replay(prior, 'refund', hash, c);
     const payment = checkRefund(this.book, args.paymentId, args.amountKurus);
     return this.adjust('refund', payment.paymentId, args.amountKurus, args.reason, hash, c, (o) => this.deps.terminal!.refund(args.amountKurus, o));
@@ -164,6 +164,7 @@ export class PaymentsService implements Part {
     this.usable();
     this.supervisor(c.actor, 'a review');
     const hash = requestHash({ kind: 'review', ...args });
+    if (this.book.opByCommand(c.commandId)) throw new PaymentError('CONFLICT', `id: ${c.commandId} was already used for a payment operation`, { field: 'id' });
     const prior = this.book.opByReviewCommand(c.commandId);
     if (prior) {
       if (prior.review?.requestHash !== hash || prior.review.by !== c.actor) throw new PaymentError('CONFLICT', `id: ${c.commandId} was already used for a different review`, { field: 'id' });
@@ -268,6 +269,12 @@ export class PaymentsService implements Part {
       this.deps.log.error({ err: e, title: doc.title }, 'receipt print job not saved; reprint with payments/reprint');
       return { queued: false, printer: printer.status() };
     }
+  }
+
+  /** The operation journaled under this command id; an id a review used is a CONFLICT for any other command. */
+  private priorOp(c: Caller): OpView | undefined {
+    if (this.book.opByReviewCommand(c.commandId)) throw new PaymentError('CONFLICT', `id: ${c.commandId} was already used for a review`, { field: 'id' });
+    return this.book.opByCommand(c.commandId);
   }
 
   /** A retry after a restart (no stored answer): the operation journaled under this command id, settled first if needed. */

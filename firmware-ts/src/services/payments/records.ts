@@ -90,6 +90,8 @@ export interface OutcomeRecord {
   receipt: { series: string; number: number } | null;
   resultCode: number | null;
   message: string;
+  /** needs_review only: the terminal's last transaction when it is another one than this (settle.ts). */
+  lastOnTerminal?: CardData;
   /** Only with settledBy `review`: the supervisor, what they checked, and what the terminal had left open. */
   review?: { by: string; reason: string; requestHash: string; previousMessage: string | null };
 }

@@ -83,10 +83,17 @@ export interface ReviewItem {
   amountKurus: number;
   startedAt: string;
   message: string | null;
+  /** What the terminal reported of this operation before it was interrupted, if anything. */
+  card: CardData | null;
+  /** The terminal's last transaction when it is some other one, to compare with its printout. */
+  lastOnTerminal: CardData | null;
 }
 
 export function reviewItem(op: OpView): ReviewItem {
-  return { paymentId: op.paymentId, opId: op.opId, kind: op.kind, amountKurus: op.amountKurus, startedAt: new Date(op.startedAt).toISOString(), message: op.message };
+  return {
+    paymentId: op.paymentId, opId: op.opId, kind: op.kind, amountKurus: op.amountKurus, startedAt: new Date(op.startedAt).toISOString(), message: op.message,
+    card: op.card, lastOnTerminal: op.lastOnTerminal,
+  };
 }
 
 export interface ListResult {

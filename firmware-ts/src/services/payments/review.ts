@@ -23,6 +23,7 @@ export interface ReviewArgs {
 
 /** The operation a review may settle; throws with the field named before anything is journaled. */
 export function checkReview(book: PaymentBook, args: ReviewArgs): OpView {
+  if (args.reason.trim().length < 3) throw new PaymentError('INVALID_PAYLOAD', 'reason: say what was checked (at least 3 characters besides spaces)', { field: 'reason' });
   const op = book.op(args.opId);
   if (!op) throw new PaymentError('UNKNOWN_PAYMENT', `opId: no payment operation "${args.opId}" (the opId of a needsReview item of payments/list)`, { field: 'opId' });
   if (op.status !== 'needs_review') {
@@ -39,13 +40,37 @@ export function checkReview(book: PaymentBook, args: ReviewArgs): OpView {
     if (trace !== undefined && trace !== op.card?.trace && book.knownTraces.has(trace)) {
       throw new PaymentError('CONFLICT', `terminal.trace: trace ${trace} is already another operation's transaction`, { field: 'terminal.trace' });
     }
+    // A void names the receipt number (ZVT BMP 87): two operations of one batch with the
+    // same one would let a later void reverse the wrong sale.
+    const receiptNo = args.terminal?.receiptNo;
+    const holder = receiptNo === undefined ? undefined : book.byTerminalReceipt(op.startBatch, receiptNo);
+    if (holder && holder.opId !== op.opId) {
+      throw new PaymentError('CONFLICT', `terminal.receiptNo: receipt ${receiptNo} of this terminal batch is already ${holder.kind} ${holder.opId}`, { field: 'terminal.receiptNo' });
+    }
+    checkAdjustmentFits(book, op);
   } else if (args.terminal) {
     throw new PaymentError('INVALID_PAYLOAD', 'terminal: only an approved outcome has the terminal\'s transaction data', { field: 'terminal' });
   }
   return op;
 }
 
-/** The card data the outcome record carries: what the terminal reported, completed from its printout. */
+/**
+ * An approved void or refund must still fit the payment: the terminal reverses a receipt
+ * once, and the journal's refunds never exceed what was paid (adjust.ts). Since a void or
+ * refund is refused while another of the same payment awaits review, this only bites on
+ * journals written before that rule.
+ */
+function checkAdjustmentFits(book: PaymentBook, op: OpView): void {
+  if (op.kind === 'sale') return;
+  const p = book.payment(op.paymentId);
+  if (!p) return;
+  if (book.isVoided(p)) throw new PaymentError('INVALID_STATE', `outcome: payment ${p.paymentId} is already voided; this ${op.kind} cannot also have moved money, record it as declined`, { field: 'outcome' });
+  const left = p.amountKurus - book.refundedKurus(p);
+  if (op.kind === 'void' && left < p.amountKurus) throw new PaymentError('INVALID_STATE', `outcome: payment ${p.paymentId} is partly refunded, so the terminal cannot have reversed it; record this void as declined`, { field: 'outcome' });
+  if (op.kind === 'refund' && op.amountKurus > left) throw new PaymentError('INVALID_STATE', `outcome: approving this refund of ${op.amountKurus} kuruş would refund more than the ${left} kuruş left of payment ${p.paymentId}`, { field: 'outcome' });
+}
+
+/** The card data the outcome record carries: what the terminal reported of this operation, completed from its printout. */
 export function reviewedCard(op: OpView, args: ReviewArgs): CardData | null {
   if (args.outcome !== 'approved') return op.card;
   const t = args.terminal ?? {};

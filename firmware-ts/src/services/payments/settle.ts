@@ -15,7 +15,12 @@ import type { CardData, OpKind } from './records.js';
 export type Decision =
   | { outcome: 'approved'; card: CardData }
   | { outcome: 'declined'; resultCode: number | null; message: string; card: CardData | null }
-  | { outcome: 'needs_review'; message: string; card: CardData | null };
+  /**
+   * `card` is only ever this operation's own transaction (its status before the link
+   * dropped, or its approval of another amount); the terminal's last transaction when
+   * it is some other one goes in `lastOnTerminal`, for the supervisor who reviews it.
+   */
+  | { outcome: 'needs_review'; message: string; card: CardData | null; lastOnTerminal?: CardData };
 
 export interface PendingOp {
   kind: OpKind;
@@ -56,7 +61,7 @@ export function decide(op: PendingOp, seen: CardTransaction | null, last: CardTr
   if (seen?.trace != null) {
     if (last.trace === seen.trace) return fromLast(last);
     if (lastKnown) return { outcome: 'declined', resultCode: null, message: `${NOT_BOOKED} (auto-reversal, PA00P015 §2.2.8)`, card: cardData(seen) };
-    return { outcome: 'needs_review', message: `the terminal's last transaction (trace ${last.trace ?? '?'}) is neither this one (trace ${seen.trace}) nor one the journal knows`, card: cardData(last) };
+    return { outcome: 'needs_review', message: `the terminal's last transaction (trace ${last.trace ?? '?'}) is neither this one (trace ${seen.trace}) nor one the journal knows`, card: cardData(seen), lastOnTerminal: cardData(last) };
   }
   if (lastKnown) return { outcome: 'declined', resultCode: null, message: NOT_BOOKED, card: null };
   const kindMatches = op.kind === 'void' ? last.originalTrace !== null && last.originalTrace === op.originalTrace : last.originalTrace === null;
@@ -64,7 +69,8 @@ export function decide(op: PendingOp, seen: CardTransaction | null, last: CardTr
   return {
     outcome: 'needs_review',
     message: `the terminal's last transaction (trace ${last.trace ?? '?'}, ${last.amountKurus ?? '?'} kuruş) does not match this ${op.kind} of ${op.amountKurus} kuruş and is not in the journal`,
-    card: cardData(last),
+    card: null,
+    lastOnTerminal: cardData(last),
   };
 }
 

@@ -111,6 +111,7 @@ export class OpRunner {
         receipt,
         resultCode: d.outcome === 'declined' ? d.resultCode : null,
         message: d.outcome === 'approved' ? 'approved' : d.message,
+        ...(d.outcome === 'needs_review' && d.lastOnTerminal ? { lastOnTerminal: d.lastOnTerminal } : {}),
       };
       return tx.journal.append({ type: RECORD.outcome(op.kind, d.outcome), class: 'money', payload, ...(op.commandId ? { commandId: op.commandId } : {}), ...(op.actor ? { actor: op.actor } : {}) });
     });
