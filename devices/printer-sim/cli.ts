@@ -15,6 +15,7 @@ const USAGE = `usage: node devices/printer-sim (--tcp PORT | --pty PATH) [option
   --cover-open         start with the cover open
   --offline            start offline
   --answers status|silent|garbage   how DLE EOT is answered (default status)
+  --star               a Star printer in Star Line Mode (type "star" in the gateway's config): no DLE EOT answers
   --help               this text`;
 
 export { UsageError } from '../shared/cli.js';
@@ -28,12 +29,13 @@ export interface CliConfig {
   coverOpen: boolean;
   offline: boolean;
   answers: Answers;
+  star: boolean;
 }
 
 export function parseCli(argv: string[]): CliConfig | null {
   const values = parseSimArgs(argv, {
         tcp: { type: 'string' }, host: { type: 'string' }, pty: { type: 'string' }, paper: { type: 'string' },
-        'cover-open': { type: 'boolean' }, offline: { type: 'boolean' }, answers: { type: 'string' },
+        'cover-open': { type: 'boolean' }, offline: { type: 'boolean' }, answers: { type: 'string' }, star: { type: 'boolean' },
   });
   if (values === null) return null;
   const tcpArg = values.tcp as string | undefined;
@@ -49,11 +51,12 @@ export function parseCli(argv: string[]): CliConfig | null {
   if (paper !== 'ok' && paper !== 'near-end' && paper !== 'out') throw new UsageError('--paper: must be ok, near-end or out');
   const answers = (values.answers as string | undefined) ?? 'status';
   if (answers !== 'status' && answers !== 'silent' && answers !== 'garbage') throw new UsageError('--answers: must be status, silent or garbage');
-  return { tcp, host: (values.host as string | undefined) ?? '127.0.0.1', pty, paper, coverOpen: values['cover-open'] === true, offline: values.offline === true, answers };
+  return { tcp, host: (values.host as string | undefined) ?? '127.0.0.1', pty, paper, coverOpen: values['cover-open'] === true, offline: values.offline === true, answers, star: values.star === true };
 }
 
 async function start(cfg: NonNullable<ReturnType<typeof parseCli>>): Promise<() => Promise<void>> {
-  const sim = new PrinterSim({ answers: cfg.answers });
+  const sim = new PrinterSim({ answers: cfg.answers, commandSet: cfg.star ? 'star' : 'escpos' });
+  const kind = cfg.star ? 'Star Line Mode' : 'ESC/POS';
   sim.paper = cfg.paper;
   sim.coverOpen = cfg.coverOpen;
   sim.offline = cfg.offline;
@@ -61,11 +64,11 @@ async function start(cfg: NonNullable<ReturnType<typeof parseCli>>): Promise<() 
   let stop: () => Promise<void>;
   if (cfg.tcp !== null) {
     const host = await hostOnTcp(sim, cfg.tcp, cfg.host);
-    console.error(`printer-sim: ESC/POS printer on ${cfg.host}:${host.port} (open tcp://${cfg.host}:${host.port})`);
+    console.error(`printer-sim: ${kind} printer on ${cfg.host}:${host.port} (open tcp://${cfg.host}:${host.port})`);
     stop = () => host.stop();
   } else {
     const host = await hostOnPty(cfg.pty!, sim);
-    console.error(`printer-sim: ESC/POS printer on ${cfg.pty} (open serial://${cfg.pty})`);
+    console.error(`printer-sim: ${kind} printer on ${cfg.pty} (open serial://${cfg.pty})`);
     stop = () => host.stop();
   }
   return stop;

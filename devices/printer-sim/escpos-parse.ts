@@ -14,7 +14,8 @@ export type Cmd =
   | { k: 'size'; w: number; h: number }
   | { k: 'table'; n: number }
   | { k: 'cut'; partial: boolean }
-  | { k: 'barcode'; type: number; data: Buffer }
+  /** `symbology` when the command set names it (Star); else from the ESC/POS type number. */
+  | { k: 'barcode'; type: number; data: Buffer; symbology?: string }
   | { k: 'qr-store'; data: Buffer }
   | { k: 'qr-print' }
   | { k: 'status'; n: number }
@@ -32,7 +33,11 @@ const GS_SKIP: Record<number, [string, number]> = {
   0x48: ['GS H', 1], 0x68: ['GS h', 1], 0x77: ['GS w', 1], 0x66: ['GS f', 1], 0x61: ['GS a', 1], 0x4c: ['GS L', 2], 0x57: ['GS W', 2],
 };
 
-export class EscPosTokenizer {
+/** One command decoded at an offset, or null when more bytes are needed (or none are left). */
+export type Step = { cmd: Cmd | null; next: number } | null;
+
+/** Bytes in any chunking, commands out: a command cut by a chunk boundary waits for the rest. */
+export abstract class StreamTokenizer {
   private buf: Buffer = Buffer.alloc(0);
 
   /** Bytes still waiting for the rest of a command. */
@@ -54,8 +59,12 @@ export class EscPosTokenizer {
     return out;
   }
 
+  protected abstract one(b: Buffer, i: number): Step;
+}
+
+export class EscPosTokenizer extends StreamTokenizer {
   /** One command at i, or null when more bytes are needed (or none are left). */
-  private one(b: Buffer, i: number): { cmd: Cmd | null; next: number } | null {
+  protected one(b: Buffer, i: number): Step {
     if (i >= b.length) return null;
     const c = b[i]!;
     const at = (k: number): number | undefined => b[i + k];

@@ -39,6 +39,8 @@ const SYMBOLOGY: Record<number, string> = { 4: 'CODE39', 69: 'CODE39', 72: 'CODE
 /** The Epson table numbers this printer knows (ESC t n -> page); clones differ. */
 export type CodeTables = Record<number, CodePage>;
 export const EPSON_TABLES: CodeTables = { 13: 'CP857', 48: 'CP1254' };
+/** Star Line Mode (ESC GS t n): 12 is PC857; Star documents no CP1254 table. */
+export const STAR_TABLES: CodeTables = { 12: 'CP857' };
 
 export class Page {
   private style = { bold: false, underline: false, invert: false, width: 1, height: 1 };
@@ -106,7 +108,7 @@ export class Page {
         return;
       case 'barcode':
         this.endLine(true);
-        this.items.push({ kind: 'barcode', symbology: SYMBOLOGY[c.type] ?? `type ${c.type}`, data: barcodeText(c.type, c.data) });
+        this.items.push(c.symbology ? { kind: 'barcode', symbology: c.symbology, data: c.data.toString('latin1') } : { kind: 'barcode', symbology: SYMBOLOGY[c.type] ?? `type ${c.type}`, data: barcodeText(c.type, c.data) });
         return;
       case 'qr-store':
         this.qrData = c.data;

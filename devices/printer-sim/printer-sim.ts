@@ -7,8 +7,9 @@
 import { EventEmitter } from 'node:events';
 import { encodeStatus, type StatusBits } from '../../firmware-ts/src/drivers/printer/escpos.js';
 import type { SimPort, Simulator } from '../../firmware-ts/src/transport/sim-link.js';
-import { EscPosTokenizer, type Cmd } from './escpos-parse.js';
-import { EPSON_TABLES, Page, type CodeTables, type PrintedDocument } from './page.js';
+import { EscPosTokenizer, type Cmd, type StreamTokenizer } from './escpos-parse.js';
+import { EPSON_TABLES, Page, STAR_TABLES, type CodeTables, type PrintedDocument } from './page.js';
+import { StarLineTokenizer, type CommandSet } from './star-parse.js';
 
 export type { PrintedDocument, Item, Span } from './page.js';
 export type Paper = 'ok' | 'near-end' | 'out';
@@ -16,7 +17,9 @@ export type Paper = 'ok' | 'near-end' | 'out';
 export type Answers = 'status' | 'silent' | 'garbage';
 
 export interface PrinterSimOptions {
-  /** ESC t n -> code page this model has (default: 13 CP857, 48 CP1254). */
+  /** ESC/POS (an Epson TM-T20, the default) or Star Line Mode (a Star TSP100/TSP650 in Star mode). */
+  commandSet?: CommandSet;
+  /** ESC t n (Star: ESC GS t n) -> code page this model has (default: Epson 13 CP857, 48 CP1254; Star 12 CP857). */
   codeTables?: CodeTables;
   answers?: Answers;
 }
@@ -40,10 +43,13 @@ export class PrinterSim extends EventEmitter<PrinterSimEvents> implements Simula
   private readonly page: Page;
   private held: Cmd[] = [];
 
+  readonly commandSet: CommandSet;
+
   constructor(opts: PrinterSimOptions = {}) {
     super();
+    this.commandSet = opts.commandSet ?? 'escpos';
     this.answers = opts.answers ?? 'status';
-    this.page = new Page(opts.codeTables ?? EPSON_TABLES, (doc) => {
+    this.page = new Page(opts.codeTables ?? (this.commandSet === 'star' ? STAR_TABLES : EPSON_TABLES), (doc) => {
       this.documents.push(doc);
       this.emit('document', doc);
     });
@@ -56,7 +62,7 @@ export class PrinterSim extends EventEmitter<PrinterSimEvents> implements Simula
     }
     this.counters.attaches++;
     this.ports.add(port);
-    const tok = new EscPosTokenizer();
+    const tok = tokenizerFor(this.commandSet);
     port.on('data', (d) => this.receive(tok, d, port));
     port.on('close', () => this.ports.delete(port));
   }
@@ -123,7 +129,7 @@ export class PrinterSim extends EventEmitter<PrinterSimEvents> implements Simula
     return this.page.unknown;
   }
 
-  private receive(tok: EscPosTokenizer, chunk: Buffer, port: SimPort): void {
+  private receive(tok: StreamTokenizer, chunk: Buffer, port: SimPort): void {
     this.received.push(Buffer.from(chunk));
     this.counters.bytes += chunk.length;
     for (const c of tok.push(chunk)) {
@@ -158,10 +164,15 @@ export class PrinterSim extends EventEmitter<PrinterSimEvents> implements Simula
   }
 }
 
+function tokenizerFor(set: CommandSet): StreamTokenizer {
+  return set === 'star' ? new StarLineTokenizer() : new EscPosTokenizer();
+}
+
 /** Decodes a whole byte stream (e.g. a file a file:// printer wrote) into documents. */
-export function decodeEscPos(bytes: Buffer, opts: { codeTables?: CodeTables } = {}): PrintedDocument[] {
+export function decodeEscPos(bytes: Buffer, opts: { codeTables?: CodeTables; commandSet?: CommandSet } = {}): PrintedDocument[] {
   const docs: PrintedDocument[] = [];
-  const page = new Page(opts.codeTables ?? EPSON_TABLES, (d) => docs.push(d));
-  for (const c of new EscPosTokenizer().push(bytes)) page.apply(c);
+  const set = opts.commandSet ?? 'escpos';
+  const page = new Page(opts.codeTables ?? (set === 'star' ? STAR_TABLES : EPSON_TABLES), (d) => docs.push(d));
+  for (const c of tokenizerFor(set).push(bytes)) page.apply(c);
   return docs;
 }
