@@ -92,6 +92,7 @@ describe('payments review', () => {
       [{ opId: 'nope', outcome: 'approved', reason: 'kontrol' }, 'UNKNOWN_PAYMENT', /^opId: /],
       [{ opId: ok.opId, outcome: 'declined', reason: 'kontrol' }, 'INVALID_STATE', /^opId: .* is approved, not needs_review/],
       [{ opId, outcome: 'declined', reason: 'kontrol', terminal: { receiptNo: 1 } }, 'INVALID_PAYLOAD', /^terminal: /],
+      [{ opId, outcome: 'maybe' as 'approved', reason: 'kontrol' }, 'INVALID_PAYLOAD', /^outcome: /],
       [{ opId, outcome: 'approved', reason: 'kontrol', terminal: { trace: ok.card!.trace! } }, 'CONFLICT', /^terminal\.trace: /],
     ];
     for (const [args, code, msg] of cases) {

@@ -23,7 +23,9 @@ export interface ReviewArgs {
 
 /** The operation a review may settle; throws with the field named before anything is journaled. */
 export function checkReview(book: PaymentBook, args: ReviewArgs): OpView {
-  if (args.reason.trim().length < 3) throw new PaymentError('INVALID_PAYLOAD', 'reason: say what was checked (at least 3 characters besides spaces)', { field: 'reason' });
+  // The command's schema checks these too; the service does not rely on being called through it.
+  if (args.outcome !== 'approved' && args.outcome !== 'declined') throw new PaymentError('INVALID_PAYLOAD', 'outcome: must be approved or declined', { field: 'outcome' });
+  if (typeof args.reason !== 'string' || args.reason.trim().length < 3) throw new PaymentError('INVALID_PAYLOAD', 'reason: say what was checked (at least 3 characters besides spaces)', { field: 'reason' });
   const op = book.op(args.opId);
   if (!op) throw new PaymentError('UNKNOWN_PAYMENT', `opId: no payment operation "${args.opId}" (the opId of a needsReview item of payments/list)`, { field: 'opId' });
   if (op.status !== 'needs_review') {
