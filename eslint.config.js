@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // devices/*/index.js are one-line shims that load the compiled simulators (Node 20 runs no .ts).
-  { ignores: ['dist/**', 'node_modules/**', 'var/**', 'coverage/**', 'scripts/*.mjs', 'eslint.config.js', 'devices/*/index.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'var/**', 'coverage/**', 'scripts/*.mjs', 'scripts/diag/*.mjs', 'eslint.config.js', 'devices/*/index.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
