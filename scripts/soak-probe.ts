@@ -10,11 +10,17 @@ export interface Sample {
   t: number;
   rssBytes: number;
   /**
-   * Resident bytes of the `[heap]` mapping, glibc's main malloc arena: SQLite's page cache and
-   * most native allocations of the main thread. V8's heap lives in anonymous mmaps instead, so
+   * Resident bytes of the `[heap]` mapping, glibc's main malloc arena: most native allocations
+   * of the main thread (SQLite's among them). V8's heap lives in anonymous mmaps instead, so
    * this splits a native creep from V8's (null where smaps is unreadable).
    */
   mallocArenaBytes: number | null;
+  /**
+   * RssFile of /proc/<pid>/status: file pages mapped and touched (node's and the addons' code,
+   * the WAL index). It grows only as new code runs for the first time; the rest of RSS is
+   * anonymous memory (V8's heap, thread arenas, buffers).
+   */
+  rssFileBytes: number | null;
   fds: number;
   /** utime + stime in seconds. */
   cpuS: number;
@@ -49,15 +55,16 @@ function readMallocArena(pid: number): number | null {
   }
 }
 
-export function readProc(pid: number): Pick<Sample, 'rssBytes' | 'mallocArenaBytes' | 'fds' | 'cpuS' | 'writeBytes'> {
+export function readProc(pid: number): Pick<Sample, 'rssBytes' | 'mallocArenaBytes' | 'rssFileBytes' | 'fds' | 'cpuS' | 'writeBytes'> {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  const fileKb = /RssFile:\s+(\d+)/.exec(status)?.[1];
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const cpuS = (Number(f[11]) + Number(f[12])) / TICKS;
   const io = readFileSync(`/proc/${pid}/io`, 'utf8');
   const writeBytes = Number(/write_bytes:\s+(\d+)/.exec(io)?.[1] ?? NaN);
-  return { rssBytes: rssKb * 1024, mallocArenaBytes: readMallocArena(pid), fds: readdirSync(`/proc/${pid}/fd`).length, cpuS, writeBytes };
+  return { rssBytes: rssKb * 1024, mallocArenaBytes: readMallocArena(pid), rssFileBytes: fileKb === undefined ? null : Number(fileKb) * 1024, fds: readdirSync(`/proc/${pid}/fd`).length, cpuS, writeBytes };
 }
 
 export function sampleOf(pid: number, t: number, rt: RuntimeFacts): Sample {
@@ -101,6 +108,13 @@ export interface SoakSummary {
   rssStartMB: number;
   rssEndMB: number;
   rssSlopeMBPerHour: number;
+  /**
+   * The same fit over the later half of the post-warm-up samples only: lower than the whole
+   * when the growth is slowing down (caches and the JIT filling up), the same for a steady leak.
+   */
+  rssSlopeLaterHalfMBPerHour: number;
+  /** The anonymous part of RSS (RSS minus RssFile); null without RssFile. */
+  rssAnonSlopeMBPerHour: number | null;
   heapSlopeMBPerHour: number;
   /** Slope of glibc's main arena (`[heap]` Rss); null when smaps was unreadable. */
   mallocArenaSlopeMBPerHour: number | null;
@@ -153,6 +167,8 @@ export function summarize(samples: readonly Sample[], warmupS: number): SoakSumm
     rssStartMB: r2(first.rssBytes / 2 ** 20),
     rssEndMB: r2(last.rssBytes / 2 ** 20),
     rssSlopeMBPerHour: mbPerHour(after, (s) => s.rssBytes / 2 ** 20),
+    rssSlopeLaterHalfMBPerHour: mbPerHour(after.slice(Math.floor(after.length / 2)), (s) => s.rssBytes / 2 ** 20),
+    rssAnonSlopeMBPerHour: after.every((s) => s.rssFileBytes != null) ? mbPerHour(after, (s) => (s.rssBytes - s.rssFileBytes!) / 2 ** 20) : null,
     heapSlopeMBPerHour: mbPerHour(after, (s) => s.heapBytes / 2 ** 20),
     mallocArenaSlopeMBPerHour: after.every((s) => s.mallocArenaBytes !== null) ? mbPerHour(after, (s) => s.mallocArenaBytes! / 2 ** 20) : null,
     ...afterGcSlope(after),

@@ -15,7 +15,7 @@ Rss:                   4 kB
 `;
 
 const sample = (min: number, over: Partial<Sample>): Sample => ({
-  t: min * 60, rssBytes: 90 * 2 ** 20, mallocArenaBytes: 10 * 2 ** 20, fds: 43, cpuS: min, writeBytes: 0, listeners: 143, resources: 38,
+  t: min * 60, rssBytes: 90 * 2 ** 20, mallocArenaBytes: 10 * 2 ** 20, rssFileBytes: 46 * 2 ** 20, fds: 43, cpuS: min, writeBytes: 0, listeners: 143, resources: 38,
   heapBytes: 25 * 2 ** 20, heapAfterGcBytes: null, fullGcCount: null, loopP99Ms: 1, loopMaxMs: 2, ...over,
 });
 
@@ -29,6 +29,8 @@ describe('soak probe', () => {
     const p = readProc(process.pid);
     expect(p.rssBytes).toBeGreaterThan(10 * 2 ** 20);
     expect(p.mallocArenaBytes).toBeGreaterThan(0);
+    expect(p.rssFileBytes).toBeGreaterThan(0);
+    expect(p.rssFileBytes).toBeLessThan(p.rssBytes);
     expect(p.fds).toBeGreaterThan(2);
   });
 
@@ -48,6 +50,18 @@ describe('soak probe', () => {
     expect(s.heapAfterGcSlopeMBPerHour).toBe(0);
     expect(s.fullGcs).toBe(6); // at minutes 10, 20, ..., 60
     expect(s.mallocArenaSlopeMBPerHour).toBeCloseTo(1, 5);
+  });
+
+  it('fits the later half on its own, and the anonymous part of RSS apart from file pages', () => {
+    // 6 MB/h over the first hour after warm-up, flat in the second: a cache or the JIT filling up.
+    const samples = Array.from({ length: 121 }, (_, m) => {
+      const grown = Math.min(m, 60) / 10;
+      return sample(m, { rssBytes: (90 + grown) * 2 ** 20, rssFileBytes: (46 + grown / 2) * 2 ** 20 });
+    });
+    const s = summarize(samples, 0);
+    expect(s.rssSlopeMBPerHour).toBeGreaterThan(2);
+    expect(s.rssSlopeLaterHalfMBPerHour).toBeCloseTo(0, 5);
+    expect(s.rssAnonSlopeMBPerHour).toBeCloseTo(s.rssSlopeMBPerHour / 2, 1);
   });
 
   it('gives no after-GC slope with fewer than two collections', () => {
