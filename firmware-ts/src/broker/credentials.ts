@@ -19,7 +19,7 @@ export const CredentialsSchema = Strict({
       role: OneOf(ROLES),
       hash: Type.String({ pattern: HASH_PATTERN }),
       createdAt: Type.Optional(Type.String()),
-      // Staff allowed to void and refund card payments (services/payments); checked per command, so a
+      // Staff allowed to void, refund and review card payments (services/payments); checked per command, so a
       // change to the file applies at once, without the user reconnecting.
       supervisor: Type.Optional(Type.Boolean()),
       // The instant (ISO 8601, UTC) from which logins are refused: a temporary or seasonal account

@@ -124,7 +124,7 @@ example:
   Broker users, in the credentials file the gateway watches (no restart needed).
   --expires: YYYY-MM-DD (valid through that day, local time) or an ISO 8601 time; logins are
   refused from then on.
-  --supervisor: a staff user who may void and refund card payments; --no-supervisor takes it
+  --supervisor: a staff user who may void, refund and review card payments; --no-supervisor takes it
   away. Re-adding a staff user without either keeps what they had; other roles never have it.
 examples:
   vimgw user add personel2 --role staff --config /etc/vim-gateway/config.json

@@ -1,6 +1,6 @@
 // `vimgw user add NAME --role ROLE [--supervisor | --no-supervisor]`, `user list`,
 // `user remove NAME`: broker users in the credentials file the running gateway watches
-// (no restart needed). A supervisor (`"supervisor": true`) may void and refund card
+// (no restart needed). A supervisor (`"supervisor": true`) may void, refund and review card
 // payments; only staff can be one (broker/credentials.ts isSupervisor).
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';

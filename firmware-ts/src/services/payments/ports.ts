@@ -25,7 +25,7 @@ export interface VisitPort {
   current(): { visitId: string; stopId: string | null; name: string } | null;
 }
 
-/** Who may void and refund: staff users with `"supervisor": true` in the broker's users file. */
+/** Who may void, refund and review: staff users with `"supervisor": true` in the broker's users file. */
 export interface SupervisorPort {
   isSupervisor(username: string): boolean;
 }
