@@ -19,8 +19,6 @@ import type { PaymentProgress, ReceiptPrinterPort, ReceiptPrinterStatus, Supervi
 import { adjustmentDocument, makbuzDocument, type ReceiptContext } from './receipt.js';
 import type { AdjustStarted, OpKind, Place, SaleStarted } from './records.js';
 import { dayList, opReply, type ListResult, type OpReply } from './replies.js';
-
-export type { ListResult } from './replies.js';
 import { normalizeCollect, requestHash, type CollectArgs } from './request.js';
 import { checkReview, commitReview, type ReviewArgs } from './review.js';
 import { OpRunner } from './terminal-ops.js';

@@ -103,7 +103,7 @@ export function reviewOutcome(op: OpView, args: ReviewArgs, meta: { by: string; 
     card: reviewedCard(op, args),
     receipt: null,
     resultCode: null,
-    message: `${args.outcome === 'approved' ? 'approved' : 'declined'} on review by ${meta.by}: ${args.reason}`,
+    message: `${args.outcome} on review by ${meta.by}: ${args.reason}`,
     review: { by: meta.by, reason: args.reason, requestHash: meta.requestHash, previousMessage: op.message },
   };
 }
