@@ -49,7 +49,7 @@ export class PrinterSim extends EventEmitter<PrinterSimEvents> implements Simula
     super();
     this.commandSet = opts.commandSet ?? 'escpos';
     this.answers = opts.answers ?? 'status';
-    this.page = new Page(opts.codeTables ?? (this.commandSet === 'star' ? STAR_TABLES : EPSON_TABLES), (doc) => {
+    this.page = new Page(opts.codeTables ?? tablesOf(this.commandSet), (doc) => {
       this.documents.push(doc);
       this.emit('document', doc);
     });
@@ -168,11 +168,16 @@ function tokenizerFor(set: CommandSet): StreamTokenizer {
   return set === 'star' ? new StarLineTokenizer() : new EscPosTokenizer();
 }
 
+/** The code tables a model of this command set has, unless the options name others. */
+function tablesOf(set: CommandSet): CodeTables {
+  return set === 'star' ? STAR_TABLES : EPSON_TABLES;
+}
+
 /** Decodes a whole byte stream (e.g. a file a file:// printer wrote) into documents. */
 export function decodeEscPos(bytes: Buffer, opts: { codeTables?: CodeTables; commandSet?: CommandSet } = {}): PrintedDocument[] {
   const docs: PrintedDocument[] = [];
   const set = opts.commandSet ?? 'escpos';
-  const page = new Page(opts.codeTables ?? (set === 'star' ? STAR_TABLES : EPSON_TABLES), (d) => docs.push(d));
+  const page = new Page(opts.codeTables ?? tablesOf(set), (d) => docs.push(d));
   for (const c of tokenizerFor(set).push(bytes)) page.apply(c);
   return docs;
 }
