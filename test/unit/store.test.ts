@@ -79,8 +79,8 @@ describe('journal', () => {
     expect(own.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
     expect(own.pragma('page_size', { simple: true })).toBe(1024);
     expect(own.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
-    // A 2 MiB page cache, not better-sqlite3's 16 MB default that grew RSS with the journal.
-    expect(own.pragma('cache_size', { simple: true })).toBe(-2048);
+    // A 512 KiB page cache, not better-sqlite3's 16 MB default that grew RSS with the journal.
+    expect(own.pragma('cache_size', { simple: true })).toBe(-512);
     own.close();
     // A journal made with 4 KiB pages (before this release) keeps them.
     const oldFile = join(tempDir(), 'old.sqlite');
@@ -91,7 +91,7 @@ describe('journal', () => {
     before.close();
     const old = openDatabase(oldFile);
     expect(old.pragma('page_size', { simple: true })).toBe(4096);
-    expect(old.pragma('cache_size', { simple: true })).toBe(-2048); // per connection, so an old journal too
+    expect(old.pragma('cache_size', { simple: true })).toBe(-512); // per connection, so an old journal too
     old.close();
     // synchronous is per connection; check the store's own connection through a probe record.
     expect(store.probe()).toBe(true);

@@ -32,14 +32,17 @@ export const NEW_JOURNAL_PAGE_SIZE = 1024;
 
 /**
  * SQLite's page cache for the journal, in KiB. better-sqlite3 builds SQLite with
- * SQLITE_DEFAULT_CACHE_SIZE=-16000: a 16 MB cache, malloc'd page by page as the journal
- * grows and never given back. RSS then rises with the journal until 16 MB of it is cached:
- * over days in a van (issue 10's soak, target < 1 MB/h of RSS), and within the bench's
- * durable rounds, where it was most of row (c)'s 119 of 120 MB (104 MB at 2 MiB). A command
- * touches the b-trees' right edges, the idempotency index and the outbox cursors; 2 MiB
- * (2,048 pages of 1 KiB) holds them, and a miss is a pread from the kernel's page cache.
+ * SQLITE_DEFAULT_CACHE_SIZE=-16000: a 16 MB cache, malloc'd page by page as pages are first
+ * touched and never given back, so RSS rose with the journal until 16 MB of it was cached:
+ * over days in a van (issue 10's soak, target < 1 MB/h of RSS), and within the bench's durable
+ * rounds (row (c) 119 MB with it, 104 MB at 2 MiB). At 2 MiB the cache still took two and a
+ * half hours of the van's load to fill, and that fill was the soak's RSS slope (glibc's arena
+ * +1.74 MB as the journal passed 1.8 MB; docs/reliability.md). A command touches the b-trees'
+ * right edges, the idempotency index and the outbox cursors, a few dozen pages; 512 pages of
+ * 1 KiB hold those, a miss is a pread from the kernel's page cache, and the bench's rows (a)-(c)
+ * and s1-s5 measured the same at 512 KiB as at 2 MiB (session 8, docs/store-durability.md).
  */
-export const JOURNAL_CACHE_KIB = 2048;
+export const JOURNAL_CACHE_KIB = 512;
 
 function configure(db: Db): void {
   // Takes effect only while the file has no tables yet: it must come before journal_mode.
