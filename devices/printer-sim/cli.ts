@@ -14,8 +14,9 @@ const USAGE = `usage: node devices/printer-sim (--tcp PORT | --pty PATH) [option
   --paper ok|near-end|out   paper sensor at start (default ok)
   --cover-open         start with the cover open
   --offline            start offline
-  --answers status|silent|garbage   how DLE EOT is answered (default status)
-  --star               a Star printer in Star Line Mode (type "star" in the gateway's config): no DLE EOT answers
+  --answers status|silent|garbage   how DLE EOT (--star: ESC ACK SOH) is answered (default status)
+  --star               a Star printer in Star Line Mode (type "star" in the gateway's config): no DLE EOT
+                       answers; ESC ACK SOH gets the ASB (with the LAN Length field on --tcp)
   --help               this text`;
 
 export { UsageError } from '../shared/cli.js';
@@ -55,7 +56,7 @@ export function parseCli(argv: string[]): CliConfig | null {
 }
 
 async function start(cfg: NonNullable<ReturnType<typeof parseCli>>): Promise<() => Promise<void>> {
-  const sim = new PrinterSim({ answers: cfg.answers, commandSet: cfg.star ? 'star' : 'escpos' });
+  const sim = new PrinterSim({ answers: cfg.answers, commandSet: cfg.star ? 'star' : 'escpos', starInterface: cfg.tcp !== null ? 'lan' : 'serial' });
   const kind = cfg.star ? 'Star Line Mode' : 'ESC/POS';
   sim.paper = cfg.paper;
   sim.coverOpen = cfg.coverOpen;

@@ -19,6 +19,8 @@ export type Cmd =
   | { k: 'qr-store'; data: Buffer }
   | { k: 'qr-print' }
   | { k: 'status'; n: number }
+  /** Star `ESC ACK SOH`: send the automatic status (ASB) now. */
+  | { k: 'asb' }
   | { k: 'ignored'; name: string }
   | { k: 'unknown'; bytes: Buffer };
 

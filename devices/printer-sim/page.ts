@@ -118,6 +118,7 @@ export class Page {
         if (this.qrData) this.items.push({ kind: 'qr', data: this.qrData.toString('utf8'), bytes: this.qrData });
         return;
       case 'status':
+      case 'asb':
       case 'ignored':
         return;
       case 'unknown':

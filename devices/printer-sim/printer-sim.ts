@@ -1,11 +1,13 @@
-// A simulated ESC/POS receipt printer (an Epson TM-T20-like 80 mm printer) on the
-// far end of a sim:// link, a TCP socket (port 9100) or a pty. It decodes what it
-// receives into documents (one per cut), answers DLE EOT in real time, and plays the
-// ways a real one stops: paper out, paper near end, cover open, offline, a back
-// channel that answers garbage or nothing, and an unplug. While it cannot print it
-// holds the data, as a real printer's receive buffer does, and prints it afterwards.
+// A simulated ESC/POS receipt printer (an Epson TM-T20-like 80 mm printer), or a Star
+// in Star Line Mode, on the far end of a sim:// link, a TCP socket (port 9100) or a
+// pty. It decodes what it receives into documents (one per cut), answers DLE EOT (a
+// Star: ESC ACK SOH, with its ASB) in real time, and plays the ways a real one stops:
+// paper out, paper near end, cover open, offline, a back channel that answers garbage
+// or nothing, and an unplug. While it cannot print it holds the data, as a real
+// printer's receive buffer does, and prints it afterwards.
 import { EventEmitter } from 'node:events';
 import { encodeStatus, type StatusBits } from '../../firmware-ts/src/drivers/printer/escpos.js';
+import { encodeStarStatus } from '../../firmware-ts/src/drivers/printer/star-status.js';
 import type { SimPort, Simulator } from '../../firmware-ts/src/transport/sim-link.js';
 import { EscPosTokenizer, type Cmd, type StreamTokenizer } from './escpos-parse.js';
 import { EPSON_TABLES, Page, STAR_TABLES, type CodeTables, type PrintedDocument } from './page.js';
@@ -22,11 +24,17 @@ export interface PrinterSimOptions {
   /** ESC t n (Star: ESC GS t n) -> code page this model has (default: Epson 13 CP857, 48 CP1254; Star 12 CP857). */
   codeTables?: CodeTables;
   answers?: Answers;
+  /**
+   * A Star's ASB as its interface sends it: `serial` (USB or serial, the default: 9 bytes,
+   * Header 2 0x06) or `lan` (Ethernet, Star's spec 5-1-4: Header 2 bit 7 set, then Length 0x0000).
+   */
+  starInterface?: 'serial' | 'lan';
 }
 
 export interface PrinterSimEvents {
   document: [PrintedDocument];
-  query: [number];
+  /** DLE EOT n, or 'asb' for a Star's ESC ACK SOH. */
+  query: [number | 'asb'];
 }
 
 export class PrinterSim extends EventEmitter<PrinterSimEvents> implements Simulator {
@@ -38,6 +46,7 @@ export class PrinterSim extends EventEmitter<PrinterSimEvents> implements Simula
   coverOpen = false;
   offline = false;
   answers: Answers;
+  readonly starInterface: 'serial' | 'lan';
   private unplugged = false;
   private readonly ports = new Set<SimPort>();
   private readonly page: Page;
@@ -49,6 +58,7 @@ export class PrinterSim extends EventEmitter<PrinterSimEvents> implements Simula
     super();
     this.commandSet = opts.commandSet ?? 'escpos';
     this.answers = opts.answers ?? 'status';
+    this.starInterface = opts.starInterface ?? 'serial';
     this.page = new Page(opts.codeTables ?? tablesOf(this.commandSet), (doc) => {
       this.documents.push(doc);
       this.emit('document', doc);
@@ -72,7 +82,7 @@ export class PrinterSim extends EventEmitter<PrinterSimEvents> implements Simula
     return this.paper !== 'out' && !this.coverOpen && !this.offline;
   }
 
-  /** The DLE EOT status bits of the current state. */
+  /** The status bits of the current state (DLE EOT bytes or a Star ASB encode them). */
   bits(): StatusBits {
     return {
       offline: !this.printable,
@@ -133,8 +143,8 @@ export class PrinterSim extends EventEmitter<PrinterSimEvents> implements Simula
     this.received.push(Buffer.from(chunk));
     this.counters.bytes += chunk.length;
     for (const c of tok.push(chunk)) {
-      if (c.k === 'status') {
-        this.answer(port, c.n);
+      if (c.k === 'status' || c.k === 'asb') {
+        this.answer(port, c.k === 'asb' ? 'asb' : c.n);
         continue;
       }
       if (c.k === 'unknown') this.counters.unknownCommands++;
@@ -143,8 +153,8 @@ export class PrinterSim extends EventEmitter<PrinterSimEvents> implements Simula
     }
   }
 
-  /** DLE EOT n: answered at once, even while offline (that is the point of it). */
-  private answer(port: SimPort, n: number): void {
+  /** DLE EOT n or a Star's ESC ACK SOH: answered at once, even while offline (that is the point of it). */
+  private answer(port: SimPort, n: number | 'asb'): void {
     this.counters.statusQueries++;
     this.emit('query', n);
     if (this.answers === 'silent') return;
@@ -152,7 +162,8 @@ export class PrinterSim extends EventEmitter<PrinterSimEvents> implements Simula
       port.write(Buffer.from([0xff, 0x3f, 0x41]));
       return;
     }
-    if (n === 1 || n === 2 || n === 4) port.write(Buffer.from([encodeStatus(n, this.bits())]));
+    if (n === 'asb') port.write(encodeStarStatus(this.bits(), { lengthField: this.starInterface === 'lan' }));
+    else if (n === 1 || n === 2 || n === 4) port.write(Buffer.from([encodeStatus(n, this.bits())]));
     else if (n === 3) port.write(Buffer.from([0x12])); // n=3 error cause: none
   }
 

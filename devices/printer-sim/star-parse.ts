@@ -2,9 +2,12 @@
 // Specifications"), the command set of node-thermal-printer's STAR type, into the
 // same commands as the ESC/POS one, so the page model is shared. The two sets reuse
 // bytes with other meanings: in Star mode `ESC d n` cuts (ESC/POS: feed) and `ESC a n`
-// feeds (ESC/POS: justify). Star Line Mode has no DLE EOT: status comes by ENQ/EOT or
-// Automatic Status Back (ESC RS a), which the simulator does not play, so a Star
-// printer here answers nothing, as one in Star mode does to an ESC/POS status query.
+// feeds (ESC/POS: justify). Star Line Mode has no DLE EOT: a printer in Star mode skips
+// it unanswered. Its status is the ASB (Automatic Status Back), which `ESC ACK SOH`
+// asks for in real time (Star "Line Mode Command Specifications", "Automatic Status");
+// this tokenizer turns that request into an `asb` command, which the simulator answers
+// with firmware-ts's encodeStarStatus. ENQ and EOT (one-byte status) and the
+// unsolicited ASB that `ESC RS a n` turns on are not simulated: no answer.
 import { StreamTokenizer, type Step } from './escpos-parse.js';
 
 const ALIGN = ['left', 'center', 'right'] as const;
@@ -47,7 +50,7 @@ export class StarLineTokenizer extends StreamTokenizer {
       case 0x07: // BEL, FS, SUB: drive the cash drawer
       case 0x1c:
       case 0x1a:
-      case 0x05: // ENQ, EOT: status queries (not simulated: no answer)
+      case 0x05: // ENQ, EOT: one-byte status queries (not simulated: no answer)
       case 0x04:
         return { cmd: { k: 'ignored', name: `0x${c.toString(16).padStart(2, '0')}` }, next: i + 1 };
       case 0x1b:
@@ -98,7 +101,11 @@ export class StarLineTokenizer extends StreamTokenizer {
       }
       case 0x62:
         return this.barcode(b, i);
-      case 0x1e: // ESC RS F n (font), ESC RS a n (status back), and the other ESC RS x n
+      case 0x06: // ESC ACK SOH: automatic status request, answered at once (even offline)
+        if (!need(3)) return null;
+        if (b[i + 2] === 0x01) return { cmd: { k: 'asb' }, next: i + 3 };
+        return { cmd: { k: 'unknown', bytes: Buffer.from(b.subarray(i, i + 3)) }, next: i + 3 };
+      case 0x1e: // ESC RS F n (font), ESC RS a n (status back on/off: not simulated), and the other ESC RS x n
         return need(4) ? { cmd: { k: 'ignored', name: `ESC RS ${String.fromCharCode(b[i + 2]!)}` }, next: i + 4 } : null;
       case 0x1d:
         return this.escGs(b, i);

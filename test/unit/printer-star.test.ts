@@ -1,15 +1,19 @@
 // A Star printer in Star Line Mode: what the renderer sends with `type: 'star'` (the
 // library's STAR commands plus our ESC GS t, ESC GS y and ESC b) decoded by the
 // simulator's Star tokenizer: Turkish text on table 12 (PC857), styles, alignment,
-// QR, CODE128 and the cut, with no command left unknown; and the driver printing to
-// a Star printer, which answers no ESC/POS status query.
+// QR, CODE128 and the cut, with no command left unknown; the simulator answering
+// ESC ACK SOH with its ASB (and DLE EOT with nothing, as a Star in Star mode does);
+// and the driver printing to a Star printer, reading its status from the ASB: paper
+// near end, out, cover open, offline, jobs held meanwhile; silent or garbage answers.
+import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryPrintJobStore } from '../../firmware-ts/src/drivers/printer/jobs.js';
 import { PrinterDriver, type PrinterConfig } from '../../firmware-ts/src/drivers/printer/printer-driver.js';
+import { decodeStarStatus } from '../../firmware-ts/src/drivers/printer/star-status.js';
 import { DocumentBuilder, renderDocument, type PrinterProfile } from '../../firmware-ts/src/drivers/printer/render.js';
 import { testPage } from '../../firmware-ts/src/drivers/printer/test-page.js';
-import { SimRegistry } from '../../firmware-ts/src/transport/sim-link.js';
-import { decodeEscPos, PrinterSim } from '../../devices/printer-sim/printer-sim.js';
+import { SimRegistry, type SimPort } from '../../firmware-ts/src/transport/sim-link.js';
+import { decodeEscPos, PrinterSim, type PrinterSimOptions } from '../../devices/printer-sim/printer-sim.js';
 import type { Cmd } from '../../devices/printer-sim/escpos-parse.js';
 import { StarLineTokenizer } from '../../devices/printer-sim/star-parse.js';
 import { seededRandom } from '../../devices/shared/random.js';
@@ -95,20 +99,147 @@ describe('printer sim: Star Line Mode', () => {
   });
 });
 
+describe('printer sim: a Star answers ESC ACK SOH', () => {
+  class Port extends EventEmitter implements SimPort {
+    open = true;
+    readonly out: Buffer[] = [];
+    write(d: Buffer | string): void {
+      this.out.push(Buffer.from(d));
+    }
+    unplug(): void {
+      this.open = false;
+    }
+  }
+  function attach(opts: PrinterSimOptions = {}) {
+    const sim = new PrinterSim({ commandSet: 'star', ...opts });
+    const port = new Port();
+    sim.attach(port, {});
+    const ask = (b: number[]): Buffer => {
+      port.out.length = 0;
+      port.emit('data', Buffer.from(b));
+      return Buffer.concat(port.out);
+    };
+    return { sim, ask };
+  }
+
+  it('tokenizes ESC ACK SOH as a status request, whole or split, between print data', () => {
+    expect(new StarLineTokenizer().push(Buffer.from([0x41, 0x1b, 0x06, 0x01, 0x42]))).toEqual([
+      { k: 'text', bytes: Buffer.from('A') },
+      { k: 'asb' },
+      { k: 'text', bytes: Buffer.from('B') },
+    ]);
+    const tok = new StarLineTokenizer();
+    expect([tok.push(Buffer.from([0x1b])), tok.push(Buffer.from([0x06])), tok.push(Buffer.from([0x01]))]).toEqual([[], [], [{ k: 'asb' }]]);
+  });
+
+  it('answers the 9-byte ASB of its state at once, even while it cannot print; DLE EOT gets nothing', () => {
+    const { sim, ask } = attach();
+    const state = (): string => {
+      const d = decodeStarStatus(ask([0x1b, 0x06, 0x01]));
+      return d.ok ? JSON.stringify(d.bits) : d.why;
+    };
+    expect(ask([0x1b, 0x06, 0x01])).toEqual(Buffer.from('230600000000000000', 'hex'));
+    sim.setPaper('near-end');
+    expect(ask([0x1b, 0x06, 0x01])).toEqual(Buffer.from('230600000002000000', 'hex'));
+    sim.setPaper('out');
+    expect(ask([0x1b, 0x06, 0x01])).toEqual(Buffer.from('23060800000a000000', 'hex'));
+    sim.setPaper('ok');
+    sim.setCover(true);
+    expect(state()).toMatch(/"offline":true,"coverOpen":true/);
+    sim.setCover(false);
+    sim.setOffline(true);
+    expect(state()).toMatch(/"offline":true,"coverOpen":false/);
+    expect(ask([0x10, 0x04, 0x01])).toEqual(Buffer.alloc(0));
+    expect(ask([0x05, 0x04])).toEqual(Buffer.alloc(0)); // ENQ, EOT: not simulated
+    expect(sim.counters.statusQueries).toBe(5);
+    expect(sim.unknownCommands).toEqual([]);
+  });
+
+  it('on a LAN interface adds the Length field; silent says nothing; garbage is no ASB', () => {
+    expect(attach({ starInterface: 'lan' }).ask([0x1b, 0x06, 0x01])).toEqual(Buffer.from('2386000000000000000000', 'hex'));
+    expect(attach({ answers: 'silent' }).ask([0x1b, 0x06, 0x01])).toEqual(Buffer.alloc(0));
+    expect(decodeStarStatus(attach({ answers: 'garbage' }).ask([0x1b, 0x06, 0x01])).ok).toBe(false);
+  });
+});
+
+async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function starRig(opts: PrinterSimOptions = {}) {
+  const sim = new PrinterSim({ commandSet: 'star', ...opts });
+  const reg = new SimRegistry();
+  reg.register('printer', sim);
+  const jobs = new MemoryPrintJobStore();
+  const config: PrinterConfig = { name: 'kasa', enabled: true, port: 'sim://printer', type: 'star', codePage: 'CP857', widthChars: 48, statusPollS: 0.05, statusTimeoutMs: 100 };
+  const driver = new PrinterDriver(config, { log: silent, jobs, sims: reg, backoff: { minMs: 20, maxMs: 60 } });
+  await driver.start();
+  live.push(driver);
+  return { sim, jobs, driver };
+}
+
+const numbered = (no: number) => new DocumentBuilder(`makbuz ${no}`).text('İNEGÖL BELEDİYESİ').text(`Makbuz no ${no}`).build();
+const makbuzNo = (text: string) => /Makbuz no (\d+)/.exec(text)?.[1];
+
 describe('printer driver: a Star printer', () => {
-  it('prints through sim:// to a Star printer, which answers no DLE EOT: status unknown, the receipt printed', async () => {
-    const sim = new PrinterSim({ commandSet: 'star' });
-    const reg = new SimRegistry();
-    reg.register('printer', sim);
-    const config: PrinterConfig = { name: 'kasa', enabled: true, port: 'sim://printer', type: 'star', codePage: 'CP857', widthChars: 48, statusPollS: 0.05, statusTimeoutMs: 100 };
-    const driver = new PrinterDriver(config, { log: silent, jobs: new MemoryPrintJobStore(), sims: reg, backoff: { minMs: 20, maxMs: 60 } });
-    await driver.start();
-    live.push(driver);
-    await expect.poll(() => driver.status().answers, { timeout: 3000 }).toBe('no');
-    expect(driver.status().state).toBe('unknown');
+  it('reads the ASB through sim://: ready, near end, paper out, cover open, offline; jobs hold while it cannot print', async () => {
+    const { sim, driver, jobs } = await starRig();
+    await until('ready', () => driver.status().state === 'ready');
+    expect(driver.status()).toMatchObject({ answers: 'yes', bits: { offline: false, coverOpen: false, paperEnd: false } });
+    expect(driver.statusRequest).toMatch(/ESC ACK SOH/);
+    // Star mode: no DLE EOT went out, and nothing the printer did not understand.
+    expect(Buffer.concat(sim.received).includes(Buffer.from([0x10, 0x04]))).toBe(false);
+
+    sim.setPaper('near-end');
+    await until('near end', () => driver.status().state === 'paper-near-end');
+    expect(driver.health().state).toBe('degraded');
+    await driver.print(numbered(1));
+    await until('printed on near end', () => sim.documents.length === 1);
+
+    sim.setPaper('out');
+    await until('paper out', () => driver.status().state === 'paper-out');
+    expect(driver.health()).toMatchObject({ state: 'failed', detail: expect.stringContaining('paper end') });
+    await driver.print(numbered(2));
+    sim.setCover(true);
+    await until('cover open', () => driver.status().state === 'cover-open');
+    await driver.print(numbered(3));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(sim.documents).toHaveLength(1);
+    expect(sim.heldCommands).toBe(0); // nothing was sent to a printer that could not print
+
+    sim.setCover(false);
+    sim.setPaper('ok');
+    sim.setOffline(true);
+    await until('offline', () => driver.status().state === 'offline');
+    sim.setOffline(false);
+    await until('ready and drained', async () => driver.status().state === 'ready' && (await jobs.pending('kasa')).length === 0 && sim.documents.length === 3);
+    expect(sim.documents.map((d) => makbuzNo(d.text))).toEqual(['1', '2', '3']);
+    expect(sim.unknownCommands).toEqual([]);
+  });
+
+  it('a Star that does not answer ESC ACK SOH is `unknown` and still prints the receipt', async () => {
+    const { sim, driver } = await starRig({ answers: 'silent' });
+    await until('no answer', () => driver.status().answers === 'no');
+    expect(driver.status()).toMatchObject({ state: 'unknown', detail: expect.stringContaining('does not answer ESC ACK SOH') });
     await driver.print(receipt);
-    await expect.poll(() => sim.documents.length, { timeout: 3000 }).toBe(1);
+    await until('printed', () => sim.documents.length === 1);
     expect(sim.documents[0]!.lines[0]).toBe('İNEGÖL BELEDİYESİ');
     expect(sim.unknownCommands).toEqual([]);
+  });
+
+  it('garbage instead of an ASB is a fault; the job waits; real answers bring it back', async () => {
+    const { sim, driver, jobs } = await starRig({ answers: 'garbage' });
+    await until('garbage', () => driver.status().state === 'garbage');
+    expect(driver.health()).toMatchObject({ state: 'failed', detail: expect.stringMatching(/ESC ACK SOH .*not status bytes \(ff 3f 41: header 1 0xff lacks the fixed bits.*wrong device/) });
+    await driver.print(numbered(5));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(sim.documents).toHaveLength(0);
+    sim.answers = 'status';
+    await until('recovered', async () => driver.status().state === 'ready' && (await jobs.pending('kasa')).length === 0);
+    await until('printed', () => sim.documents.length === 1);
   });
 });

@@ -64,7 +64,7 @@ examples:
   vimgw modem sms-test +905321234567`,
   print: `usage: vimgw print test [PRINTER] [--json]
   Queues a test page (Turkish letters, code page, QR) on PRINTER (default: the first printer) and
-  asks the printer for its status (DLE EOT).
+  asks the printer for its status (DLE EOT; ESC ACK SOH on a Star).
 example:
   vimgw print test desk`,
   display: `usage: vimgw display test [--json]
@@ -108,7 +108,7 @@ example:
   vimgw logs --part modem -f`,
   selftest: `usage: vimgw selftest [--offline] [--config FILE] [--json]
   Probes every configured device directly: opens each serial port, reads NMEA for up to 5 s,
-  sends AT and reads CSQ/CREG, asks the printer for DLE EOT, sends a ZVT status enquiry, reads
+  sends AT and reads CSQ/CREG, asks the printer for its status, sends a ZVT status enquiry, reads
   the GPIO lines. Pass/fail per device with the reason. Runs when the gateway is stopped (it owns
   the ports while it runs), or with --offline to probe anyway.
 example:

@@ -67,7 +67,7 @@ export async function printTest(src: ControlSources, req: ControlRequest): Promi
   if (!p) throw new ControlError(404, 'NO_SUCH_PRINTER', `no printer "${name}"; configured: ${printers.map((x) => x.name).join(', ')}`);
   try {
     const job = await p.printTestPage();
-    // A fresh DLE EOT, so the crew sees "paper out" now rather than after the next poll.
+    // A fresh status request (DLE EOT, or a Star's ESC ACK SOH), so the crew sees "paper out" now rather than after the next poll.
     const status = await p.checkStatus();
     return { printer: p.name, job: job.id, status };
   } catch (e) {

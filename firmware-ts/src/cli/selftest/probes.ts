@@ -70,9 +70,10 @@ export async function probePrinter(p: PrinterDriver): Promise<Outcome> {
   if (!p.transport.connected) return { verdict: 'fail', detail: p.health().detail };
   if (!p.hasBackChannel) return { verdict: 'warn', detail: 'opens, but cannot answer status on this link (file:// without ?read=1): paper state unknown' };
   const st = await p.checkStatus();
-  if (st.state === 'ready') return { verdict: 'pass', detail: `DLE EOT: ready (${st.detail})` };
-  if (st.state === 'paper-near-end' || st.state === 'unknown') return { verdict: 'warn', detail: `DLE EOT: ${st.state}: ${st.detail}` };
-  return { verdict: 'fail', detail: `DLE EOT: ${st.state}: ${st.detail}` };
+  const req = p.statusRequest; // DLE EOT, or ESC ACK SOH on a Star
+  if (st.state === 'ready') return { verdict: 'pass', detail: `${req}: ready (${st.detail})` };
+  if (st.state === 'paper-near-end' || st.state === 'unknown') return { verdict: 'warn', detail: `${req}: ${st.state}: ${st.detail}` };
+  return { verdict: 'fail', detail: `${req}: ${st.state}: ${st.detail}` };
 }
 
 export async function probeTerminal(t: ZvtTerminal): Promise<Outcome> {

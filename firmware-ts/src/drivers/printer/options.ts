@@ -19,7 +19,7 @@ export const PrinterConfigSchema = Strict({
   port: Type.String({
     pattern: '^(serial|tcp|file|sim)://.+',
     default: 'sim://printer',
-    description: 'tcp://host:9100 (network), file:///dev/vim-printer (USB via the udev name; add ?read=1 if it answers DLE EOT), or sim://printer',
+    description: 'tcp://host:9100 (network), file:///dev/vim-printer (USB via the udev name; add ?read=1 if it answers status requests), or sim://printer',
   }),
   type: OneOf(['epson', 'star'] as const, { default: 'epson', description: 'Command set (node-thermal-printer type): epson = ESC/POS, star = Star Line Mode' }),
   codePage: OneOf(['CP857', 'CP1254'] as const, { default: 'CP857', description: 'Code page for Turkish text' }),
@@ -31,8 +31,8 @@ export const PrinterConfigSchema = Strict({
     }),
   ),
   widthChars: OneOf([42, 48] as const, { default: 48, description: 'Characters per line in font A: 48 on 80 mm paper, 42 on narrower heads' }),
-  statusPollS: Type.Number({ default: 5, minimum: 0.05, maximum: 3600, description: 'Seconds between DLE EOT status polls (where the printer answers)' }),
-  statusTimeoutMs: Type.Integer({ default: 1000, minimum: 10, maximum: 30_000, description: 'Wait for one DLE EOT answer before the status counts as unknown' }),
+  statusPollS: Type.Number({ default: 5, minimum: 0.05, maximum: 3600, description: 'Seconds between status polls (DLE EOT; ESC ACK SOH on a Star), where the printer answers' }),
+  statusTimeoutMs: Type.Integer({ default: 1000, minimum: 10, maximum: 30_000, description: 'Wait for one status answer (a DLE EOT byte, or a whole Star ASB) before the status counts as unknown (a partial ASB as garbage)' }),
 });
 
 export type PrinterConfig = Static<typeof PrinterConfigSchema>;

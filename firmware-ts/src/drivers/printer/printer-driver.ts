@@ -4,7 +4,8 @@
 // PrintJobStore port before any byte is sent and marked done only after the
 // transport took all its bytes; jobs for a printer that is unplugged, out of paper,
 // open or offline wait and print in order when it is back. Status comes from DLE EOT
-// where the printer answers, and is `unknown` where it does not.
+// (ESC/POS) or ESC ACK SOH's ASB (a Star in Star Line Mode) where the printer
+// answers, and is `unknown` where it does not.
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { HealthTracker, type Health, type HealthState, type Part } from '../../lifecycle.js';
@@ -58,8 +59,13 @@ export class PrinterDriver implements Part {
     this.jobs = deps.jobs;
     this.profile = { type: config.type, codePage: config.codePage, codePageTable: config.codePageTable, widthChars: config.widthChars };
     this.transport = new Transport(`printer-${config.name}`, config.port, { log: this.log, sims: deps.sims, backoff: deps.backoff });
-    this.probe = new StatusProbe((b) => this.transport.write(b), config.statusTimeoutMs, this.onUnexpected);
+    this.probe = new StatusProbe((b) => this.transport.write(b), config.statusTimeoutMs, this.onUnexpected, config.type);
     this.st = { printer: config.name, state: 'disconnected', answers: 'untested', bits: null, detail: 'not started', checkedAt: null, pendingJobs: 0 };
+  }
+
+  /** The status request this printer is asked (for messages): DLE EOT, or ESC ACK SOH on a Star. */
+  get statusRequest(): string {
+    return this.probe.request;
   }
 
   /** Whether bytes can come back on this link at all (a device file only with ?read=1). */
@@ -133,7 +139,7 @@ export class PrinterDriver implements Part {
     return this.submit({ title: old.title, bytes: old.bytes, copies: old.copies, reprintOf: old.reprintOf ?? old.id });
   }
 
-  /** Asks the printer now (DLE EOT) and returns the fresh status. */
+  /** Asks the printer now (DLE EOT, or ESC ACK SOH on a Star) and returns the fresh status. */
   async checkStatus(): Promise<PrinterStatus> {
     await this.refreshStatus();
     return this.status();
@@ -216,20 +222,21 @@ export class PrinterDriver implements Part {
   private async doProbe(): Promise<void> {
     if (!this.running || !this.transport.connected) return;
     if (!this.hasBackChannel) {
-      this.set({ state: 'unknown', answers: 'no', bits: null, detail: 'write-only device file: paper and cover status unknown (add ?read=1 if the printer answers DLE EOT)' });
+      this.set({ state: 'unknown', answers: 'no', bits: null, detail: `write-only device file: paper and cover status unknown (add ?read=1 if the printer answers ${this.probe.request})` });
       return;
     }
     this.counters.probes++;
     const r = await this.probe.probe();
     if (!this.transport.connected) return;
-    if (r.answers === 'no') this.set({ state: 'unknown', answers: 'no', bits: null, detail: 'the printer does not answer DLE EOT: paper and cover status unknown' });
-    else if (r.answers === 'garbage') this.garbage(r.bytes);
+    if (r.answers === 'no') this.set({ state: 'unknown', answers: 'no', bits: null, detail: `the printer does not answer ${this.probe.request}: paper and cover status unknown` });
+    else if (r.answers === 'garbage') this.garbage(r.bytes, r.why);
     else this.set({ answers: 'yes', bits: r.bits, ...stateFromBits(r.bits) });
   }
 
-  private garbage(bytes: Buffer): void {
+  private garbage(bytes: Buffer, why?: string): void {
     this.counters.garbage++;
-    this.set({ state: 'garbage', answers: 'garbage', bits: null, detail: `the printer answered DLE EOT with bytes that are not status bytes (${hex(bytes)}): wrong device on ${this.config.port}?` });
+    const what = `${hex(bytes)}${why ? `: ${why}` : ''}`;
+    this.set({ state: 'garbage', answers: 'garbage', bits: null, detail: `the printer answered ${this.probe.request} with bytes that are not status bytes (${what}): wrong device on ${this.config.port}?` });
   }
 
   private set(s: Partial<PrinterStatus> & { state: PrinterState; detail: string }): void {
