@@ -124,6 +124,8 @@ export class SoakRig {
   private modemHost: ModemPtyHost | null = null;
   private tablets: Tablet[] = [];
   private timers: NodeJS.Timeout[] = [];
+  private tabletTimers: NodeJS.Timeout[] = [];
+  private tabletEveryS: number;
   private running = new Set<Promise<unknown>>();
   readonly gnss: GnssSimulator;
 
@@ -135,6 +137,36 @@ export class SoakRig {
     mkdirSync(root, { recursive: true });
     this.dir = mkdtempSync(join(root, 'soak-'));
     this.gnss = new GnssSimulator({ rate: load.gnssHz });
+    this.tabletEveryS = load.tabletEveryS;
+  }
+
+  /** Seconds between one tablet's commands now (the load's, unless changed with `setTabletEvery`). */
+  get tabletPeriodS(): number {
+    return this.tabletEveryS;
+  }
+
+  /**
+   * Changes how often each tablet sends a command, from now on: the soak's `--warmup-load` runs
+   * the warm-up at another load and then comes back to the measured one.
+   */
+  setTabletEvery(seconds: number): void {
+    if (!(seconds > 0)) throw new Error(`tablet period must be a positive number of seconds, not ${seconds}`);
+    if (seconds === this.tabletEveryS) return;
+    this.scheduleTablets(seconds);
+  }
+
+  private scheduleTablets(everyS: number): void {
+    for (const t of this.tabletTimers) clearInterval(t);
+    this.tabletTimers = [];
+    this.tabletEveryS = everyS;
+    const staff = this.tablets.slice(0, this.load.tablets);
+    // Each tablet on its own phase, so the load is spread over the period.
+    staff.forEach((t, i) => {
+      const first = setTimeout(() => {
+        this.tabletTimers.push(this.every(everyS * 1000, () => this.tabletWork(t, i)));
+      }, Math.round((i / staff.length) * everyS * 1000));
+      this.tabletTimers.push(first);
+    });
   }
 
   get controlSocket(): string {
@@ -176,14 +208,8 @@ export class SoakRig {
     const counter = this.tablets[0]!;
     await counter.send('vim/cmd/queue/open-counter', { counter: 1 }, this.stats);
 
-    // Each tablet on its own phase, so the load is spread over the period.
-    this.tablets.forEach((t, i) => {
-      const first = setTimeout(() => {
-        this.every(this.load.tabletEveryS * 1000, () => this.tabletWork(t, i));
-      }, Math.round((i / this.load.tablets) * this.load.tabletEveryS * 1000));
-      this.timers.push(first);
-    });
-    this.every(this.load.ticketEveryS * 1000, async () => {
+    this.scheduleTablets(this.load.tabletEveryS);
+    this.timers.push(this.every(this.load.ticketEveryS * 1000, async () => {
       await kiosk.send('vim/cmd/queue/take', { service: 'A' }, this.stats);
       // The counter calls, serves and finishes the ticket a little later.
       await new Promise((r) => setTimeout(r, 2000));
@@ -193,7 +219,7 @@ export class SoakRig {
         await counter.send('vim/cmd/queue/start', { ticket }, this.stats);
         await counter.send('vim/cmd/queue/complete', { ticket }, this.stats);
       }
-    });
+    }));
     this.tablets.push(kiosk);
   }
 
@@ -209,14 +235,14 @@ export class SoakRig {
     return t.send('vim/cmd/logbook/add', { text: `soak tablet ${i}: ${n}` }, this.stats);
   }
 
-  private every(ms: number, fn: () => Promise<unknown>): void {
+  private every(ms: number, fn: () => Promise<unknown>): NodeJS.Timeout {
     const run = () => {
       const p = fn().catch((e: unknown) => void this.stats.errors.push((e as Error).message));
       this.running.add(p);
       void p.finally(() => this.running.delete(p));
     };
     run();
-    this.timers.push(setInterval(run, ms));
+    return setInterval(run, ms);
   }
 
   /** GET /v1/status on the control socket. */
@@ -247,8 +273,9 @@ export class SoakRig {
   }
 
   async stop(keepFiles = false): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
+    for (const t of [...this.timers, ...this.tabletTimers]) clearInterval(t);
     this.timers = [];
+    this.tabletTimers = [];
     await Promise.allSettled([...this.running]);
     await Promise.allSettled(this.tablets.map((t) => t.close()));
     await this.gw?.kill('SIGTERM').catch(() => this.gw.kill('SIGKILL'));

@@ -26,11 +26,15 @@ interface Args {
   samplesFile: string | null;
   keep: boolean;
   load: SoakLoadName;
+  /** The load during the warm-up, before the measured one: `busy` brings the JIT and the caches to their steady state sooner. */
+  warmupLoad: SoakLoadName | null;
 }
 
-const HELP = `usage: npm run soak -- [--load van|busy] [--minutes N] [--sample-s S] [--warmup-minutes W] [--json [FILE]] [--samples FILE] [--keep]
+const HELP = `usage: npm run soak -- [--load van|busy] [--warmup-load van|busy] [--minutes N] [--sample-s S] [--warmup-minutes W] [--json [FILE]] [--samples FILE] [--keep]
   --load van|busy      van: the issue's load, a ticket a minute and a command per tablet every 5 min (default);
                        busy: a command per tablet every 30 s, ten times the tablets' traffic
+  --warmup-load L      the load during the warm-up (default: the measured load); busy runs the same
+                       commands ten times as often, so V8's JIT and SQLite's page cache settle sooner
   --minutes N          how long to run (default 60)
   --sample-s S         seconds between samples (default 30)
   --warmup-minutes W   excluded from the slopes (default: 10 % of the run, at least 1, at most 10)
@@ -39,7 +43,7 @@ const HELP = `usage: npm run soak -- [--load van|busy] [--minutes N] [--sample-s
   --keep               keep the soak's directory (var-soak-*) for a look at the journal`;
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { minutes: 60, sampleS: 30, warmupMinutes: NaN, json: false, samplesFile: null, keep: false, load: 'van' };
+  const a: Args = { minutes: 60, sampleS: 30, warmupMinutes: NaN, json: false, samplesFile: null, keep: false, load: 'van', warmupLoad: null };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const num = () => {
@@ -56,10 +60,11 @@ function parseArgs(argv: string[]): Args {
       if (!v || v.startsWith('--')) throw new Error('--samples needs a file name');
       a.samplesFile = v;
     }
-    else if (k === '--load') {
+    else if (k === '--load' || k === '--warmup-load') {
       const v = argv[++i];
-      if (v !== 'van' && v !== 'busy') throw new Error(`--load must be van or busy, not ${v ?? '(nothing)'}`);
-      a.load = v;
+      if (v !== 'van' && v !== 'busy') throw new Error(`${k} must be van or busy, not ${v ?? '(nothing)'}`);
+      if (k === '--load') a.load = v;
+      else a.warmupLoad = v;
     }
     else if (k === '--json') a.json = argv[i + 1] && !argv[i + 1]!.startsWith('--') ? argv[++i]! : null;
     else if (k === '--help' || k === '-h') {
@@ -81,12 +86,12 @@ interface Row {
   verdict: 'PASS' | 'FAIL' | '';
 }
 
-function rows(s: SoakSummary, stats: SoakStats, load: SoakLoad, name: SoakLoadName): Row[] {
+function rows(s: SoakSummary, stats: SoakStats, load: SoakLoad, name: SoakLoadName, warmupLoad: SoakLoadName | null): Row[] {
   const lat = [...stats.latenciesMs].sort((a, b) => a - b);
   const q = (p: number) => (lat.length ? Math.round(lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!) : NaN);
   const flat = (r: { min: number; max: number; first: number; last: number }) => `${r.first} -> ${r.last} (min ${r.min}, max ${r.max})`;
   return [
-    { what: 'run', value: `${s.minutes} min, warm-up ${s.warmupMinutes} min, ${s.samples} samples after it`, target: '', verdict: '' },
+    { what: 'run', value: `${s.minutes} min, warm-up ${s.warmupMinutes} min${warmupLoad ? ` at the ${warmupLoad} load` : ''}, ${s.samples} samples after it`, target: '', verdict: '' },
     { what: `load (${name})`, value: `${load.tablets} tablets, each a command every ${load.tabletEveryS} s; a ticket every ${load.ticketEveryS} s; GNSS ${load.gnssHz} Hz, modem polling, push sync`, target: '', verdict: '' },
     { what: 'commands answered ok', value: `${stats.ok} (refused ${JSON.stringify(stats.refused)}, retries ${stats.retries}); round trip p50 ${q(0.5)} ms, p99 ${q(0.99)} ms`, target: '', verdict: '' },
     { what: 'RSS slope after warm-up', value: `${s.rssSlopeMBPerHour} MB/h (${s.rssStartMB} -> ${s.rssEndMB} MB; later half ${s.rssSlopeLaterHalfMBPerHour} MB/h; anonymous ${s.rssAnonSlopeMBPerHour ?? 'n/a'} MB/h; V8 heap ${s.heapSlopeMBPerHour} MB/h; after each of ${s.fullGcs} full GCs ${s.heapAfterGcSlopeMBPerHour ?? 'n/a'} MB/h; malloc arena ${s.mallocArenaSlopeMBPerHour ?? 'n/a'} MB/h)`, target: `< ${TARGETS.rssSlopeMBPerHour} MB/h`, verdict: s.rssSlopeMBPerHour < TARGETS.rssSlopeMBPerHour ? 'PASS' : 'FAIL' },
@@ -115,6 +120,14 @@ async function main(): Promise<number> {
     out(`soak: ${args.minutes} min at the ${args.load} load; files in ${rig.dir}`);
     await rig.start();
     const pid = rig.gw.pid!;
+    // Only the tablets' pace differs between the loads (soak-rig.ts), so the warm-up load is that pace.
+    const warmup = args.warmupLoad ? SOAK_LOADS[args.warmupLoad] : load;
+    rig.setTabletEvery(warmup.tabletEveryS);
+    const backToLoad = setTimeout(() => {
+      if (rig.tabletPeriodS === load.tabletEveryS) return;
+      rig.setTabletEvery(load.tabletEveryS);
+      out(`soak: warm-up over, tablets back to a command every ${load.tabletEveryS} s`);
+    }, args.warmupMinutes * 60_000);
     const t0 = performance.now();
     const samples: Sample[] = [];
     await rig.status(); // starts the event-loop histogram
@@ -129,11 +142,12 @@ async function main(): Promise<number> {
       if (args.samplesFile) appendFileSync(args.samplesFile, `${JSON.stringify(s)}\n`);
       if (samples.length % 10 === 0) out(`soak: ${Math.round(s.t / 60)} min, rss ${Math.round(s.rssBytes / 2 ** 20)} MB, fds ${s.fds}, listeners ${s.listeners}, ok ${rig.stats.ok}`);
     }
+    clearTimeout(backToLoad);
     const summary = summarize(samples, args.warmupMinutes * 60);
-    const rs = rows(summary, rig.stats, load, args.load);
+    const rs = rows(summary, rig.stats, load, args.load, args.warmupLoad);
     out(table(rs));
     if (rig.stats.errors.length) out(`errors: ${rig.stats.errors.slice(0, 10).join('; ')}`);
-    const doc = { load: { name: args.load, ...load }, summary, commands: { ok: rig.stats.ok, refused: rig.stats.refused, retries: rig.stats.retries }, errors: rig.stats.errors, samples, rows: rs };
+    const doc = { load: { name: args.load, ...load }, warmupLoad: args.warmupLoad, summary, commands: { ok: rig.stats.ok, refused: rig.stats.refused, retries: rig.stats.retries }, errors: rig.stats.errors, samples, rows: rs };
     if (typeof args.json === 'string') writeFileSync(args.json, `${JSON.stringify(doc, null, 2)}\n`);
     else if (args.json === null) console.log(JSON.stringify(doc, null, 2));
     failed = false;
