@@ -188,7 +188,7 @@ describe('vimgw against a running gateway', () => {
   });
 
   it('answers --help for every command with an example, and refuses unknown ones', async () => {
-    for (const c of ['status', 'diag', 'devices', 'modem', 'print', 'display', 'chime', 'terminal', 'queue', 'outbox', 'sync', 'export', 'logs', 'selftest', 'config', 'user', 'gnss', 'tablet']) {
+    for (const c of ['status', 'diag', 'devices', 'modem', 'print', 'display', 'chime', 'terminal', 'queue', 'outbox', 'sync', 'export', 'logs', 'selftest', 'config', 'journal', 'user', 'gnss', 'tablet']) {
       const r = await vimgw([c, '--help']);
       expect(r.code, c).toBe(0);
       expect(r.stdout, c).toMatch(/^usage: vimgw /);

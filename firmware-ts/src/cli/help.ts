@@ -28,6 +28,7 @@ the running gateway (through its control socket):
 without the daemon:
   selftest [--offline]      probe every configured device directly (run it with the gateway stopped)
   config check [FILE]       validate a config without starting anything
+  journal compact [--force] rewrite an old journal with 1 KiB pages (run it with the gateway stopped)
   user add NAME --role ROLE [--supervisor] [--expires DATE] | user list | user remove NAME
   gnss replay FILE | gnss watch [--count N]
   tablet SERVICE ACTION [--ARG VALUE ...] | tablet list | tablet watch
@@ -117,6 +118,18 @@ example:
   Validates a config file (default $VIM_CONFIG) without starting anything.
 example:
   vimgw config check /etc/vim-gateway/config.json`,
+  journal: `usage: vimgw journal compact [--config FILE | --file JOURNAL] [--force] [--json]
+  Rewrites a journal made before 1 KiB pages (4 KiB pages write about twice as much to the SD
+  card) with 1 KiB pages: checkpoint, VACUUM, back to WAL, then integrity_check must say ok.
+  Records, sequence numbers, ids and delivery state stay as they were. The journal is the one the
+  config names (dataDir/store.file; --config, else $VIM_CONFIG, else /etc/vim-gateway/config.json)
+  or --file. Refused while the gateway runs (its control socket answers, or SQLite finds the
+  journal open), without room for SQLite's two copies (the journal and its WAL plus 10 %, once in
+  /var/tmp or $SQLITE_TMPDIR, once beside the journal), and for a file that is not a journal of
+  this gateway or has a newer schema. A journal that already has 1 KiB pages is left alone
+  unless --force. About a minute per GB; safe to interrupt (SQLite rolls an unfinished VACUUM back).
+example:
+  sudo systemctl stop vim-gateway && sudo -u vimgw vimgw journal compact; sudo systemctl start vim-gateway`,
   user: `usage: vimgw user add NAME --role ROLE [--supervisor | --no-supervisor] [--password-stdin] [--expires DATE]
                       [--file F | --config F]
        vimgw user list [--json] [--file F | --config F]

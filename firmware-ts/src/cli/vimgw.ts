@@ -89,6 +89,10 @@ async function local(cmd: string, sub: string | undefined, arg: string | undefin
         config: values.config,
         json: values.json,
       });
+    case 'journal':
+      if (sub !== 'compact') throw new UsageError('journal: expected "compact"');
+      if (arg !== undefined) throw new UsageError(`journal compact: unexpected argument "${arg}" (name a journal with --file)`);
+      return (await import('./journal-compact.js')).journalCompact({ config: values.config, file: values.file, socket: values.socket, json: values.json, force: values.force });
     case 'gnss':
       if (sub === 'replay') {
         if (!arg) throw new UsageError('gnss replay: FILE is required');
