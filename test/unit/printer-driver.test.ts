@@ -11,6 +11,7 @@ import { PrinterDriver, type PrinterConfig, type PrinterStatus } from '../../fir
 import { DocumentBuilder } from '../../firmware-ts/src/drivers/printer/render.js';
 import { SimRegistry } from '../../firmware-ts/src/transport/sim-link.js';
 import { decodeEscPos, PrinterSim, type PrinterSimOptions } from '../../devices/printer-sim/printer-sim.js';
+import { expectPaperCoverOfflineCycle, makbuzNo, until } from '../helpers/printer-status-cycle.js';
 import { silent } from '../helpers/store.js';
 
 const live: { stop(): Promise<void> }[] = [];
@@ -20,14 +21,6 @@ afterEach(async () => {
 
 const receipt = (no: number) =>
   new DocumentBuilder(`makbuz ${no}`).text('İNEGÖL BELEDİYESİ', { align: 'center', bold: true }).pair(`Makbuz no ${no}`, `${no},00 ₺`).qr(`makbuz=${no};ödeyen=Şükrü Işık`).build();
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function config(over: Partial<PrinterConfig> = {}): PrinterConfig {
   return { name: 'kasa', enabled: true, port: 'sim://printer', type: 'epson', codePage: 'CP857', widthChars: 42, statusPollS: 0.05, statusTimeoutMs: 100, ...over };
@@ -44,8 +37,6 @@ async function rig(opts: { sim?: PrinterSimOptions; config?: Partial<PrinterConf
   live.push(driver);
   return { sim, jobs, driver, statuses };
 }
-
-const makbuzNo = (text: string) => /Makbuz no (\d+)/.exec(text)?.[1];
 
 describe('printer driver: jobs', () => {
   it('prints a receipt: saved first, done after the write, decoded text and QR as rendered', async () => {
@@ -118,30 +109,7 @@ describe('printer driver: DLE EOT status', () => {
     await until('ready', () => driver.status().state === 'ready');
     expect(driver.status()).toMatchObject({ answers: 'yes', bits: { offline: false, coverOpen: false, paperEnd: false } });
 
-    sim.setPaper('near-end');
-    await until('near end', () => driver.status().state === 'paper-near-end');
-    expect(driver.health().state).toBe('degraded');
-    await driver.print(receipt(1));
-    await until('printed on near end', () => sim.documents.length === 1);
-
-    sim.setPaper('out');
-    await until('paper out', () => driver.status().state === 'paper-out');
-    expect(driver.health()).toMatchObject({ state: 'failed', detail: expect.stringContaining('paper end') });
-    await driver.print(receipt(2));
-    sim.setCover(true);
-    await until('cover open', () => driver.status().state === 'cover-open');
-    await driver.print(receipt(3));
-    await new Promise((r) => setTimeout(r, 150));
-    expect(sim.documents).toHaveLength(1);
-    expect(sim.heldCommands).toBe(0); // nothing was sent to a printer that could not print
-
-    sim.setCover(false);
-    sim.setPaper('ok');
-    sim.setOffline(true);
-    await until('offline', () => driver.status().state === 'offline');
-    sim.setOffline(false);
-    await until('ready and drained', async () => driver.status().state === 'ready' && (await jobs.pending('kasa')).length === 0 && sim.documents.length === 3);
-    expect(sim.documents.map((d) => makbuzNo(d.text))).toEqual(['1', '2', '3']);
+    await expectPaperCoverOfflineCycle({ sim, driver, jobs, doc: receipt });
   });
 
   it('a printer that does not answer DLE EOT is `unknown` (not ready) and still prints', async () => {

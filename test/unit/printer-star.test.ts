@@ -17,6 +17,7 @@ import { decodeEscPos, PrinterSim, type PrinterSimOptions } from '../../devices/
 import type { Cmd } from '../../devices/printer-sim/escpos-parse.js';
 import { StarLineTokenizer } from '../../devices/printer-sim/star-parse.js';
 import { seededRandom } from '../../devices/shared/random.js';
+import { expectPaperCoverOfflineCycle, until } from '../helpers/printer-status-cycle.js';
 import { silent } from '../helpers/store.js';
 
 const STAR: PrinterProfile = { type: 'star', codePage: 'CP857', widthChars: 48 };
@@ -162,14 +163,6 @@ describe('printer sim: a Star answers ESC ACK SOH', () => {
   });
 });
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 async function starRig(opts: PrinterSimOptions = {}) {
   const sim = new PrinterSim({ commandSet: 'star', ...opts });
   const reg = new SimRegistry();
@@ -183,7 +176,6 @@ async function starRig(opts: PrinterSimOptions = {}) {
 }
 
 const numbered = (no: number) => new DocumentBuilder(`makbuz ${no}`).text('İNEGÖL BELEDİYESİ').text(`Makbuz no ${no}`).build();
-const makbuzNo = (text: string) => /Makbuz no (\d+)/.exec(text)?.[1];
 
 describe('printer driver: a Star printer', () => {
   it('reads the ASB through sim://: ready, near end, paper out, cover open, offline; jobs hold while it cannot print', async () => {
@@ -194,30 +186,7 @@ describe('printer driver: a Star printer', () => {
     // Star mode: no DLE EOT went out, and nothing the printer did not understand.
     expect(Buffer.concat(sim.received).includes(Buffer.from([0x10, 0x04]))).toBe(false);
 
-    sim.setPaper('near-end');
-    await until('near end', () => driver.status().state === 'paper-near-end');
-    expect(driver.health().state).toBe('degraded');
-    await driver.print(numbered(1));
-    await until('printed on near end', () => sim.documents.length === 1);
-
-    sim.setPaper('out');
-    await until('paper out', () => driver.status().state === 'paper-out');
-    expect(driver.health()).toMatchObject({ state: 'failed', detail: expect.stringContaining('paper end') });
-    await driver.print(numbered(2));
-    sim.setCover(true);
-    await until('cover open', () => driver.status().state === 'cover-open');
-    await driver.print(numbered(3));
-    await new Promise((r) => setTimeout(r, 150));
-    expect(sim.documents).toHaveLength(1);
-    expect(sim.heldCommands).toBe(0); // nothing was sent to a printer that could not print
-
-    sim.setCover(false);
-    sim.setPaper('ok');
-    sim.setOffline(true);
-    await until('offline', () => driver.status().state === 'offline');
-    sim.setOffline(false);
-    await until('ready and drained', async () => driver.status().state === 'ready' && (await jobs.pending('kasa')).length === 0 && sim.documents.length === 3);
-    expect(sim.documents.map((d) => makbuzNo(d.text))).toEqual(['1', '2', '3']);
+    await expectPaperCoverOfflineCycle({ sim, driver, jobs, doc: numbered });
     expect(sim.unknownCommands).toEqual([]);
   });
 
