@@ -113,13 +113,15 @@ export interface SoakStats {
   retries: number;
   latenciesMs: number[];
   errors: string[];
+  /** Times the counter was opened again after the service day's rollover closed it (each after one COUNTER_CLOSED). */
+  counterReopened: number;
 }
 
 export class SoakRig {
   readonly dir: string;
   gw!: GatewayProcess;
   mosquitto!: TestMosquitto;
-  readonly stats: SoakStats = { ok: 0, refused: {}, retries: 0, latenciesMs: [], errors: [] };
+  readonly stats: SoakStats = { ok: 0, refused: {}, retries: 0, latenciesMs: [], errors: [], counterReopened: 0 };
   private hosts: PtyHost[] = [];
   private modemHost: ModemPtyHost | null = null;
   private tablets: Tablet[] = [];
@@ -213,7 +215,14 @@ export class SoakRig {
       await kiosk.send('vim/cmd/queue/take', { service: 'A' }, this.stats);
       // The counter calls, serves and finishes the ticket a little later.
       await new Promise((r) => setTimeout(r, 2000));
-      const called = await counter.send('vim/cmd/queue/call-next', { counter: 1 }, this.stats);
+      let called = await counter.send('vim/cmd/queue/call-next', { counter: 1 }, this.stats);
+      // At midnight (Europe/Istanbul) the queue's service day ends and closes every counter, as in
+      // the van; a soak that runs across it opens the counter again, as staff would next morning.
+      if (called.error?.code === 'COUNTER_CLOSED') {
+        this.stats.counterReopened++;
+        await counter.send('vim/cmd/queue/open-counter', { counter: 1 }, this.stats);
+        called = await counter.send('vim/cmd/queue/call-next', { counter: 1 }, this.stats);
+      }
       const ticket = called.result?.ticketId as string | undefined;
       if (ticket) {
         await counter.send('vim/cmd/queue/start', { ticket }, this.stats);
